@@ -1,1 +1,266 @@
+// Float kernels for layer norm, GELU, causal attention, softmax + cross-entropy and AdamW.
+// The math follows GPT-2 / llm.c's forward-backward pairs; the code is written for Quill with
+// vectorisable inner loops (a polynomial exp, reassociation allowed only inside reductions).
 #include "QuillKernels.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+#define QK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define QK_CLONES
+#endif
+
+// exp(x) for x in [-87, 88] to ~2 ulp: Cody-Waite range reduction + degree-6 polynomial
+// (Cephes' expf coefficients). Branch-free, so loops calling it vectorise.
+static inline float qk_expf(float x) {
+    x = fminf(fmaxf(x, -87.0f), 88.0f);
+    float n = __builtin_rintf(x * 1.44269504088896341f);
+    float r = x - n * 0.693359375f;
+    r = r + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    union { int32_t i; float f; } scale;
+    scale.i = ((int32_t)n + 127) << 23;
+    return p * scale.f;
+}
+
+static inline float qk_tanhf(float u) {
+    // tanh(u) = 1 - 2 / (exp(2u) + 1); exact enough in float and safe for large |u| (clamped exp).
+    return 1.0f - 2.0f / (qk_expf(2.0f * u) + 1.0f);
+}
+
+QK_CLONES float qk_dot(const float *a, const float *b, size_t n) {
+#pragma clang fp reassociate(on)
+    float s = 0.0f;
+    for (size_t i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+QK_CLONES void qk_layernorm_forward(float *out, float *mean, float *rstd, const float *x,
+                                    const float *w, const float *b, size_t N, size_t C, float eps) {
+    for (size_t i = 0; i < N; i++) {
+        const float *row = x + i * C;
+        float s = 0.0f;
+        {
+#pragma clang fp reassociate(on)
+            for (size_t j = 0; j < C; j++) s += row[j];
+        }
+        float m = s / (float)C;
+        float v = 0.0f;
+        {
+#pragma clang fp reassociate(on)
+            for (size_t j = 0; j < C; j++) { float d = row[j] - m; v += d * d; }
+        }
+        float r = 1.0f / sqrtf(v / (float)C + eps);
+        float *o = out + i * C;
+        for (size_t j = 0; j < C; j++) o[j] = (row[j] - m) * r * w[j] + b[j];
+        mean[i] = m;
+        rstd[i] = r;
+    }
+}
+
+QK_CLONES void qk_layernorm_backward(float *dx, float *dw, float *db, const float *dout,
+                                     const float *x, const float *w, const float *mean,
+                                     const float *rstd, size_t N, size_t C) {
+    for (size_t i = 0; i < N; i++) {
+        const float *dy = dout + i * C, *row = x + i * C;
+        float m = mean[i], r = rstd[i];
+        // dnorm = dy * w; dx = r * (dnorm - mean(dnorm) - xhat * mean(dnorm * xhat))
+        float sum_dnorm = 0.0f, sum_dnorm_xhat = 0.0f;
+        {
+#pragma clang fp reassociate(on)
+            for (size_t j = 0; j < C; j++) {
+                float xhat = (row[j] - m) * r;
+                float dn = dy[j] * w[j];
+                sum_dnorm += dn;
+                sum_dnorm_xhat += dn * xhat;
+            }
+        }
+        float mean_dnorm = sum_dnorm / (float)C, mean_dnorm_xhat = sum_dnorm_xhat / (float)C;
+        float *dxi = dx + i * C;
+        for (size_t j = 0; j < C; j++) {
+            float xhat = (row[j] - m) * r;
+            float dn = dy[j] * w[j];
+            dw[j] += dy[j] * xhat;
+            db[j] += dy[j];
+            dxi[j] += r * (dn - mean_dnorm - xhat * mean_dnorm_xhat);
+        }
+    }
+}
+
+#define QK_GELU_K 0.7978845608028654f  // sqrt(2 / pi)
+
+QK_CLONES void qk_gelu_forward(float *out, const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        float u = QK_GELU_K * (v + 0.044715f * v * v * v);
+        out[i] = 0.5f * v * (1.0f + qk_tanhf(u));
+    }
+}
+
+QK_CLONES void qk_gelu_backward(float *dx, const float *x, const float *dout, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        float u = QK_GELU_K * (v + 0.044715f * v * v * v);
+        float t = qk_tanhf(u);
+        float sech2 = 1.0f - t * t;
+        float grad = 0.5f * (1.0f + t) + 0.5f * v * sech2 * QK_GELU_K * (1.0f + 3.0f * 0.044715f * v * v);
+        dx[i] += grad * dout[i];
+    }
+}
+
+QK_CLONES void qk_attention_forward(float *out, float *att, const float *qkv, size_t T, size_t C,
+                                    size_t hs, size_t h) {
+    const size_t C3 = 3 * C;
+    const float scale = 1.0f / sqrtf((float)hs);
+    for (size_t t = 0; t < T; t++) {
+        const float *q = qkv + t * C3 + h * hs;
+        float *a = att + t * T;
+        float maxv = -INFINITY;
+        for (size_t t2 = 0; t2 <= t; t2++) {
+            const float *k = qkv + t2 * C3 + C + h * hs;
+            float s = qk_dot(q, k, hs) * scale;
+            a[t2] = s;
+            if (s > maxv) maxv = s;
+        }
+        float sum = 0.0f;
+        {
+#pragma clang fp reassociate(on)
+            for (size_t t2 = 0; t2 <= t; t2++) { float e = qk_expf(a[t2] - maxv); a[t2] = e; sum += e; }
+        }
+        float inv = 1.0f / sum;
+        for (size_t t2 = 0; t2 <= t; t2++) a[t2] *= inv;
+        for (size_t t2 = t + 1; t2 < T; t2++) a[t2] = 0.0f;
+        float *o = out + t * C + h * hs;
+        for (size_t i = 0; i < hs; i++) o[i] = 0.0f;
+        for (size_t t2 = 0; t2 <= t; t2++) {
+            const float *v = qkv + t2 * C3 + 2 * C + h * hs;
+            float p = a[t2];
+            for (size_t i = 0; i < hs; i++) o[i] += p * v[i];
+        }
+    }
+}
+
+QK_CLONES void qk_attention_backward(float *dqkv, const float *dout, const float *qkv,
+                                     const float *att, size_t T, size_t C, size_t hs, size_t h,
+                                     float *scratch) {
+    const size_t C3 = 3 * C;
+    const float scale = 1.0f / sqrtf((float)hs);
+    float *datt = scratch;
+    for (size_t t = 0; t < T; t++) {
+        const float *a = att + t * T;
+        const float *dy = dout + t * C + h * hs;
+        // through the weighted sum: datt[t2] = dy . v[t2]; dv[t2] += a[t2] * dy
+        float dot_sum = 0.0f;
+        for (size_t t2 = 0; t2 <= t; t2++) {
+            const float *v = qkv + t2 * C3 + 2 * C + h * hs;
+            float *dv = dqkv + t2 * C3 + 2 * C + h * hs;
+            float d = qk_dot(dy, v, hs);
+            datt[t2] = d;
+            dot_sum += d * a[t2];
+            float p = a[t2];
+            for (size_t i = 0; i < hs; i++) dv[i] += p * dy[i];
+        }
+        // through the softmax: dpre = a * (datt - sum(a * datt)); then through q.k * scale
+        const float *q = qkv + t * C3 + h * hs;
+        float *dq = dqkv + t * C3 + h * hs;
+        for (size_t t2 = 0; t2 <= t; t2++) {
+            float dpre = a[t2] * (datt[t2] - dot_sum) * scale;
+            const float *k = qkv + t2 * C3 + C + h * hs;
+            float *dk = dqkv + t2 * C3 + C + h * hs;
+            for (size_t i = 0; i < hs; i++) {
+                dq[i] += dpre * k[i];
+                dk[i] += dpre * q[i];
+            }
+        }
+    }
+}
+
+QK_CLONES void qk_cross_entropy_forward(float *losses, const float *logits, const int32_t *targets,
+                                        size_t N, size_t V) {
+    for (size_t i = 0; i < N; i++) {
+        int32_t target = targets[i];
+        if (target < 0) { losses[i] = 0.0f; continue; }
+        const float *row = logits + i * V;
+        float maxv = -INFINITY;
+        for (size_t j = 0; j < V; j++) maxv = row[j] > maxv ? row[j] : maxv;
+        float sum = 0.0f;
+        {
+#pragma clang fp reassociate(on)
+            for (size_t j = 0; j < V; j++) sum += qk_expf(row[j] - maxv);
+        }
+        losses[i] = logf(sum) + maxv - row[target];
+    }
+}
+
+QK_CLONES void qk_cross_entropy_backward(float *dlogits, const float *logits,
+                                         const int32_t *targets, size_t N, size_t V, float scale) {
+    for (size_t i = 0; i < N; i++) {
+        int32_t target = targets[i];
+        float *d = dlogits + i * V;
+        if (target < 0) { memset(d, 0, V * sizeof(float)); continue; }
+        const float *row = logits + i * V;
+        float maxv = -INFINITY;
+        for (size_t j = 0; j < V; j++) maxv = row[j] > maxv ? row[j] : maxv;
+        float sum = 0.0f;
+        {
+#pragma clang fp reassociate(on)
+            for (size_t j = 0; j < V; j++) { float e = qk_expf(row[j] - maxv); d[j] = e; sum += e; }
+        }
+        float k = scale / sum;
+        for (size_t j = 0; j < V; j++) d[j] *= k;
+        d[target] -= scale;
+    }
+}
+
+QK_CLONES void qk_softmax_inplace(float *x, size_t n) {
+    float maxv = -INFINITY;
+    for (size_t j = 0; j < n; j++) maxv = x[j] > maxv ? x[j] : maxv;
+    float sum = 0.0f;
+    {
+#pragma clang fp reassociate(on)
+        for (size_t j = 0; j < n; j++) { float e = qk_expf(x[j] - maxv); x[j] = e; sum += e; }
+    }
+    float inv = 1.0f / sum;
+    for (size_t j = 0; j < n; j++) x[j] *= inv;
+}
+
+QK_CLONES void qk_adamw_update(float *param, const float *grad, float *m, float *v, size_t n,
+                               float lr, float beta1, float beta2, float eps, float weight_decay,
+                               float bias_correction1, float bias_correction2) {
+    for (size_t i = 0; i < n; i++) {
+        float g = grad[i];
+        float mi = beta1 * m[i] + (1.0f - beta1) * g;
+        float vi = beta2 * v[i] + (1.0f - beta2) * g * g;
+        m[i] = mi;
+        v[i] = vi;
+        float mhat = mi / bias_correction1, vhat = vi / bias_correction2;
+        param[i] -= lr * (mhat / (sqrtf(vhat) + eps) + weight_decay * param[i]);
+    }
+}
+
+QK_CLONES void qk_add_inplace(float *y, const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] += x[i];
+}
+
+QK_CLONES void qk_add(float *out, const float *a, const float *b, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+
+QK_CLONES double qk_sum_squares(const float *x, size_t n) {
+#pragma clang fp reassociate(on)
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += (double)x[i] * (double)x[i];
+    return s;
+}
+
+QK_CLONES void qk_scale(float *x, float s, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] *= s;
+}
