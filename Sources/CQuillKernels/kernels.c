@@ -183,6 +183,35 @@ QK_CLONES void qk_attention_backward(float *dqkv, const float *dout, const float
     }
 }
 
+QK_CLONES void qk_attention_cached(float *out, size_t ldo, const float *q, size_t ldq,
+                                   const float *k, const float *v, size_t ldkv, size_t n,
+                                   size_t pos0, size_t hs, float *scratch) {
+    const float scale = 1.0f / sqrtf((float)hs);
+    for (size_t i = 0; i < n; i++) {
+        const float *qi = q + i * ldq;
+        size_t len = pos0 + i + 1;
+        float maxv = -INFINITY;
+        for (size_t t = 0; t < len; t++) {
+            float s = qk_dot(qi, k + t * ldkv, hs) * scale;
+            scratch[t] = s;
+            if (s > maxv) maxv = s;
+        }
+        float sum = 0.0f;
+        {
+#pragma clang fp reassociate(on)
+            for (size_t t = 0; t < len; t++) { float e = qk_expf(scratch[t] - maxv); scratch[t] = e; sum += e; }
+        }
+        float inv = 1.0f / sum;
+        float *o = out + i * ldo;
+        for (size_t j = 0; j < hs; j++) o[j] = 0.0f;
+        for (size_t t = 0; t < len; t++) {
+            const float *vt = v + t * ldkv;
+            float p = scratch[t] * inv;
+            for (size_t j = 0; j < hs; j++) o[j] += p * vt[j];
+        }
+    }
+}
+
 QK_CLONES void qk_cross_entropy_forward(float *losses, const float *logits, const int32_t *targets,
                                         size_t N, size_t V) {
     for (size_t i = 0; i < N; i++) {

@@ -29,6 +29,14 @@ void qk_attention_forward(float *out, float *att, const float *qkv, size_t T, si
 void qk_attention_backward(float *dqkv, const float *dout, const float *qkv, const float *att,
                            size_t T, size_t C, size_t hs, size_t h, float *scratch);
 
+/// Inference attention of n new queries against a KV cache, for one head. q: row i at q + i*ldq;
+/// keys/values: row t at k + t*ldkv (already offset to this head's columns); query i sits at
+/// absolute position pos0 + i and sees positions 0...pos0+i. out: row i at out + i*ldo.
+/// scratch must hold pos0 + n floats.
+void qk_attention_cached(float *out, size_t ldo, const float *q, size_t ldq, const float *k,
+                         const float *v, size_t ldkv, size_t n, size_t pos0, size_t hs,
+                         float *scratch);
+
 /// Fused softmax + cross-entropy over N rows of V logits. losses[i] = logsumexp(row) - row[target];
 /// rows whose target is negative are ignored (loss 0).
 void qk_cross_entropy_forward(float *losses, const float *logits, const int32_t *targets, size_t N,

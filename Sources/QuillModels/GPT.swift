@@ -1,0 +1,128 @@
+// GPT-2 exactly as Radford et al. 2019 / nanoGPT: learned token + position embeddings, pre-LN blocks
+// (LN → masked multi-head attention → residual, LN → 4× MLP with tanh-GELU → residual), final LN,
+// LM head tied to the token embedding. Parameter names and layouts are Hugging Face GPT-2's
+// (Conv1D weights stored (in, out)), so the weights round-trip through an HF model directory.
+// Legend: B batch, T time, C channels (nEmbd), V vocabulary, NH heads, hs = C / NH.
+import CQuillKernels
+import QuillNN
+import QuillTensor
+
+/// One transformer block: h.{i}.*
+public final class GPTBlock: Module {
+    public let ln1: LayerNorm, attnQKV: Linear, attnProj: Linear
+    public let ln2: LayerNorm, mlpFC: Linear, mlpProj: Linear
+
+    init(_ c: GPTConfig, index i: Int) {
+        let p = "h.\(i)"
+        ln1 = LayerNorm(c.nEmbd, bias: c.bias, epsilon: c.layerNormEpsilon, name: "\(p).ln_1")
+        attnQKV = Linear(inputs: c.nEmbd, outputs: 3 * c.nEmbd, bias: c.bias, layout: .inputByOutput, name: "\(p).attn.c_attn")
+        attnProj = Linear(inputs: c.nEmbd, outputs: c.nEmbd, bias: c.bias, layout: .inputByOutput, name: "\(p).attn.c_proj")
+        ln2 = LayerNorm(c.nEmbd, bias: c.bias, epsilon: c.layerNormEpsilon, name: "\(p).ln_2")
+        mlpFC = Linear(inputs: c.nEmbd, outputs: 4 * c.nEmbd, bias: c.bias, layout: .inputByOutput, name: "\(p).mlp.c_fc")
+        mlpProj = Linear(inputs: 4 * c.nEmbd, outputs: c.nEmbd, bias: c.bias, layout: .inputByOutput, name: "\(p).mlp.c_proj")
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        let parts: [any Module] = [ln1, attnQKV, attnProj, ln2, mlpFC, mlpProj]
+        return parts.flatMap { $0.namedParameters }
+    }
+}
+
+public final class GPT: Module, LanguageModel {
+    public let config: GPTConfig
+    public let wte: Embedding   // (V, C), also the LM head
+    public let wpe: Embedding   // (contextLength, C)
+    public let blocks: [GPTBlock]
+    public let lnF: LayerNorm
+
+    public var vocabularySize: Int { config.vocabularySize }
+    public var contextLength: Int { config.contextLength }
+
+    /// A model with GPT-2's initialisation: N(0, 0.02) weights, residual projections scaled by
+    /// 1/√(2·nLayer), zero biases, unit layer-norm gains — drawn in parameter order from `seed`.
+    public init(config: GPTConfig, seed: UInt64 = 0) throws {
+        try config.validate()
+        self.config = config
+        wte = Embedding(count: config.vocabularySize, dimension: config.nEmbd, name: "wte")
+        wpe = Embedding(count: config.contextLength, dimension: config.nEmbd, name: "wpe")
+        blocks = (0..<config.nLayer).map { GPTBlock(config, index: $0) }
+        lnF = LayerNorm(config.nEmbd, bias: config.bias, epsilon: config.layerNormEpsilon, name: "ln_f")
+        var rng = RandomGenerator(seed: seed)
+        let projectionStd = 0.02 / Float(2 * config.nLayer).squareRoot()
+        for (name, t) in namedParameters where t.shape.count == 2 {
+            t.fillNormal(std: name.hasSuffix("c_proj.weight") ? projectionStd : 0.02, rng: &rng)
+        }
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        wte.namedParameters + wpe.namedParameters + blocks.flatMap { $0.namedParameters } + lnF.namedParameters
+    }
+
+    // MARK: Training forward (records on the tape when one is active)
+
+    /// Logits (B·T, V) for `ids` laid out as B rows of T tokens. Dropout draws from `rng` when
+    /// `training` and config.dropout > 0.
+    public func logits(_ ids: [Int32], batch B: Int, time T: Int, training: Bool = false,
+                       rng: inout RandomGenerator) -> Tensor {
+        precondition(ids.count == B * T && T <= config.contextLength, "GPT.logits: ids must be B·T with T ≤ context")
+        let p = training ? config.dropout : 0
+        let positions = (0..<B).flatMap { _ in (0..<T).map { Int32($0) } }
+        var x = dropout(add(wte(ids), wpe(positions)), probability: p, rng: &rng)   // (B·T, C)
+        for block in blocks {
+            let qkv = block.attnQKV(block.ln1(x))                                   // (B·T, 3C)
+            let a = causalSelfAttention(qkv, batch: B, time: T, heads: config.nHead) // (B·T, C)
+            x = add(x, dropout(block.attnProj(a), probability: p, rng: &rng))
+            let m = block.mlpProj(gelu(block.mlpFC(block.ln2(x))))                  // (B·T, C)
+            x = add(x, dropout(m, probability: p, rng: &rng))
+        }
+        return matmul(lnF(x), wte.weight, layout: .outputByInput)                   // (B·T, V)
+    }
+
+    /// Mean next-token cross-entropy of `targets` given `ids` (both B·T; negative targets ignored).
+    public func loss(_ ids: [Int32], targets: [Int32], batch B: Int, time T: Int, training: Bool = false,
+                     rng: inout RandomGenerator) -> Tensor {
+        crossEntropy(logits(ids, batch: B, time: T, training: training, rng: &rng), targets: targets)
+    }
+
+    // MARK: Inference with a KV cache (no tape)
+
+    public func makeCache() -> KVCache {
+        KVCache(layers: config.nLayer, capacity: config.contextLength, width: config.nEmbd)
+    }
+
+    public func forward(_ tokens: [Int], cache: KVCache, allLogits: Bool) throws -> Tensor {
+        try checkTokens(tokens, startingAt: cache.length)
+        let n = tokens.count, C = config.nEmbd, NH = config.nHead, hs = C / NH, pos0 = cache.length
+        precondition(n > 0, "GPT.forward: no tokens")
+        var x = add(wte(tokens.map { Int32($0) }), wpe((pos0..<pos0 + n).map { Int32($0) }))  // (n, C)
+        for (l, block) in blocks.enumerated() {
+            let qkv = block.attnQKV(block.ln1(x))                                   // (n, 3C)
+            let keys = cache.keys[l].pointer, values = cache.values[l].pointer
+            for i in 0..<n {                                                         // append k, v rows
+                (keys + (pos0 + i) * C).update(from: qkv.data + i * 3 * C + C, count: C)
+                (values + (pos0 + i) * C).update(from: qkv.data + i * 3 * C + 2 * C, count: C)
+            }
+            let a = Tensor(zeros: [n, C])
+            Parallel.forEachChunk(NH) { heads in
+                let scratch = TensorStorage(count: pos0 + n)
+                for h in heads {
+                    qk_attention_cached(a.data + h * hs, C, qkv.data + h * hs, 3 * C, keys + h * hs,
+                                        values + h * hs, C, n, pos0, hs, scratch.pointer)
+                }
+            }
+            x = add(x, block.attnProj(a))
+            x = add(x, block.mlpProj(gelu(block.mlpFC(block.ln2(x)))))
+        }
+        cache.advance(by: n)
+        let last = allLogits ? x : lastRow(of: x)
+        return matmul(lnF(last), wte.weight, layout: .outputByInput)                 // (n or 1, V)
+    }
+}
+
+/// The final row of a (n, C) tensor as (1, C).
+func lastRow(of x: Tensor) -> Tensor {
+    let C = x.lastDimension
+    let row = Tensor(zeros: [1, C])
+    row.data.update(from: x.data + (x.rows - 1) * C, count: C)
+    return row
+}

@@ -1,0 +1,30 @@
+// The small protocol generation needs from any causal language model: logits for new tokens
+// given a KV cache. GPT-2 and Llama-family models conform.
+import QuillTensor
+
+public protocol LanguageModel: AnyObject {
+    var vocabularySize: Int { get }
+    var contextLength: Int { get }
+    /// A fresh, empty cache sized for this model's context.
+    func makeCache() -> KVCache
+    /// Runs `tokens` at positions cache.length ..< cache.length + tokens.count, appends their keys
+    /// and values to `cache`, and returns logits: (1, V) for the last token, or (n, V) for every
+    /// token when `allLogits` is true. Throws on out-of-vocabulary ids or context overflow.
+    func forward(_ tokens: [Int], cache: KVCache, allLogits: Bool) throws -> Tensor
+}
+
+extension LanguageModel {
+    public func forward(_ tokens: [Int], cache: KVCache) throws -> Tensor {
+        try forward(tokens, cache: cache, allLogits: false)
+    }
+
+    /// Validates ids against the vocabulary and the context window.
+    public func checkTokens(_ tokens: [Int], startingAt position: Int) throws {
+        for id in tokens where id < 0 || id >= vocabularySize {
+            throw ModelError.tokenOutOfRange(id: id, vocabularySize: vocabularySize)
+        }
+        if position + tokens.count > contextLength {
+            throw ModelError.contextOverflow(needed: position + tokens.count, contextLength: contextLength)
+        }
+    }
+}

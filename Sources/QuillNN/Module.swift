@@ -1,0 +1,90 @@
+// The Module protocol: anything with named parameters (names are checkpoint keys, kept exactly as
+// the format has them, e.g. "h.0.attn.c_attn.weight"), plus the basic layers built on the ops.
+import QuillTensor
+
+/// A layer or model that owns parameters.
+public protocol Module: AnyObject {
+    /// Every trainable tensor with its checkpoint name, in a stable order.
+    var namedParameters: [(name: String, tensor: Tensor)] { get }
+}
+
+extension Module {
+    /// Total number of scalar parameters.
+    public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.tensor.count } }
+
+    /// Clears every parameter's gradient to zero (keeping the buffers).
+    public func zeroGradients() {
+        for (_, t) in namedParameters { t.grad?.storage.zero() }
+    }
+
+    /// Parameter lookup by checkpoint name.
+    public func parameter(named name: String) -> Tensor? {
+        namedParameters.first { $0.name == name }?.tensor
+    }
+}
+
+/// y = x·W + b with a chosen weight layout (Conv1D (in, out) or Linear (out, in)).
+public final class Linear: Module {
+    public let weight: Tensor
+    public let bias: Tensor?
+    public let layout: WeightLayout
+    private let prefix: String
+
+    public init(inputs: Int, outputs: Int, bias: Bool = true, layout: WeightLayout, name prefix: String) {
+        self.layout = layout
+        self.prefix = prefix
+        let shape = layout == .inputByOutput ? [inputs, outputs] : [outputs, inputs]
+        weight = Tensor(zeros: shape, requiresGrad: true, name: prefix + ".weight")
+        self.bias = bias ? Tensor(zeros: [outputs], requiresGrad: true, name: prefix + ".bias") : nil
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        matmul(x, weight, bias: bias, layout: layout)
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        [(prefix + ".weight", weight)] + (bias.map { [(prefix + ".bias", $0)] } ?? [])
+    }
+}
+
+/// Layer normalisation with learned gain and (optionally) bias.
+public final class LayerNorm: Module {
+    public let weight: Tensor
+    public let bias: Tensor
+    public let hasBias: Bool
+    public let epsilon: Float
+    private let prefix: String
+
+    public init(_ features: Int, bias: Bool = true, epsilon: Float = 1e-5, name prefix: String) {
+        self.prefix = prefix
+        self.epsilon = epsilon
+        hasBias = bias
+        weight = Tensor(zeros: [features], requiresGrad: true, name: prefix + ".weight")
+        weight.fill(1)
+        // Without a bias the op still takes a zero vector; it is not a parameter and stays zero.
+        self.bias = Tensor(zeros: [features], requiresGrad: bias, name: prefix + ".bias")
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        layerNorm(x, weight: weight, bias: bias, epsilon: epsilon)
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        [(prefix + ".weight", weight)] + (hasBias ? [(prefix + ".bias", bias)] : [])
+    }
+}
+
+/// A lookup table of `count` rows of `dimension` floats.
+public final class Embedding: Module {
+    public let weight: Tensor
+    private let prefix: String
+
+    public init(count: Int, dimension: Int, name prefix: String) {
+        self.prefix = prefix
+        weight = Tensor(zeros: [count, dimension], requiresGrad: true, name: prefix + ".weight")
+    }
+
+    public func callAsFunction(_ ids: [Int32]) -> Tensor { embedding(ids, table: weight) }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] { [(prefix + ".weight", weight)] }
+}

@@ -1,0 +1,51 @@
+// Random training windows over a token shard: each sample is T+1 consecutive tokens at an offset
+// drawn from the loader's own seeded RNG, giving inputs x[0..<T] and targets x[1...T] (nanoGPT's
+// get_batch). The RNG state is the loader's whole position, so checkpoints restore it exactly.
+import QuillTensor
+
+public struct Batch {
+    public let inputs: [Int32]    // (B, T) row-major
+    public let targets: [Int32]   // (B, T)
+    public let batchSize: Int
+    public let time: Int
+}
+
+public struct DataLoader {
+    public let shard: TokenShard
+    public let batchSize: Int
+    public let time: Int
+    public var rng: RandomGenerator
+    /// Batches drawn so far.
+    public private(set) var batchesDrawn: Int = 0
+
+    public init(shard: TokenShard, batchSize: Int, time: Int, seed: UInt64) throws {
+        guard shard.count > time + 1 else {
+            throw TrainingError.dataTooSmall(path: shard.path, tokens: shard.count, needed: time + 2)
+        }
+        self.shard = shard
+        self.batchSize = batchSize
+        self.time = time
+        rng = RandomGenerator(seed: seed)
+    }
+
+    public mutating func next() -> Batch {
+        var inputs: [Int32] = [], targets: [Int32] = []
+        inputs.reserveCapacity(batchSize * time)
+        targets.reserveCapacity(batchSize * time)
+        for _ in 0..<batchSize {
+            let start = rng.nextInt(below: shard.count - time)
+            for i in start..<start + time {
+                inputs.append(shard[i])
+                targets.append(shard[i + 1])
+            }
+        }
+        batchesDrawn += 1
+        return Batch(inputs: inputs, targets: targets, batchSize: batchSize, time: time)
+    }
+
+    /// Restores the position saved in a checkpoint.
+    public mutating func restore(rng: RandomGenerator, batchesDrawn: Int) {
+        self.rng = rng
+        self.batchesDrawn = batchesDrawn
+    }
+}
