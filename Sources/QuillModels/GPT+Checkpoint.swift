@@ -1,0 +1,81 @@
+// Reads and writes GPT-2 as a Hugging Face model directory: config.json (HF keys) +
+// model.safetensors (HF tensor names, Conv1D layout) + generation_config.json. Accepts the
+// "transformer." prefix and ignores the tied lm_head and the attention-mask buffers HF may store.
+import Foundation
+import QuillFormats
+import QuillTensor
+
+extension GPT {
+    /// Loads a GPT-2 model directory (or a sharded one through model.safetensors.index.json).
+    public static func load(directory: URL) throws -> GPT {
+        let configURL = directory.appendingPathComponent("config.json")
+        guard let configData = FileManager.default.contents(atPath: configURL.path) else {
+            throw ModelError.invalidConfig("\(configURL.path) is missing or unreadable")
+        }
+        let config: GPTConfig
+        do { config = try JSONDecoder().decode(GPTConfig.self, from: configData) } catch let e as ModelError {
+            throw e
+        } catch {
+            throw ModelError.invalidConfig("\(configURL.path): \(error)")
+        }
+        let model = try GPT(config: config)
+        let weights = try WeightSource(directory: directory)
+        for (name, tensor) in model.namedParameters {
+            guard let entry = weights.tensor(named: name) ?? weights.tensor(named: "transformer." + name) else {
+                throw ModelError.missingTensor(name)
+            }
+            guard entry.shape == tensor.shape else {
+                throw ModelError.shapeMismatch(name: name, expected: tensor.shape, found: entry.shape)
+            }
+            try tensor.load(from: entry)
+        }
+        return model
+    }
+
+    /// Writes config.json, generation_config.json and model.safetensors (atomically, each file via
+    /// temp + rename) into `directory`, creating it if needed. `dtype` is F32, F16 or BF16.
+    public func save(directory: URL, dtype: SafetensorsDType = .f32) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try writeAtomically(encoder.encode(config), to: directory.appendingPathComponent("config.json"))
+        var generation: [String: Int] = [:]
+        if let eos = config.eosTokenID { generation = ["eos_token_id": eos, "bos_token_id": eos] }
+        try writeAtomically(encoder.encode(generation), to: directory.appendingPathComponent("generation_config.json"))
+        try SafetensorsWriter.write(tensors: namedParameters.map { $0.tensor.safetensorsEntry(name: $0.name, dtype: dtype) },
+                                    metadata: ["format": "pt"],
+                                    to: directory.appendingPathComponent("model.safetensors"))
+    }
+}
+
+/// Writes `data` to a temporary file beside `url`, then renames it into place.
+public func writeAtomically(_ data: Data, to url: URL) throws {
+    let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+    try data.write(to: tmp)
+    if FileManager.default.fileExists(atPath: url.path) {
+        _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp)
+    } else {
+        try FileManager.default.moveItem(at: tmp, to: url)
+    }
+}
+
+/// model.safetensors or a sharded model.safetensors.index.json, behind one lookup.
+struct WeightSource {
+    private let lookup: (String) -> SafetensorsTensor?
+
+    init(directory: URL) throws {
+        let single = directory.appendingPathComponent("model.safetensors")
+        let index = directory.appendingPathComponent("model.safetensors.index.json")
+        if FileManager.default.fileExists(atPath: single.path) {
+            let file = try SafetensorsFile(url: single)
+            lookup = { file.tensor(named: $0) }
+        } else if FileManager.default.fileExists(atPath: index.path) {
+            let sharded = try ShardedSafetensors(indexURL: index)
+            lookup = { sharded.tensor(named: $0) }
+        } else {
+            throw ModelError.invalidConfig("\(directory.path) has neither model.safetensors nor model.safetensors.index.json")
+        }
+    }
+
+    func tensor(named name: String) -> SafetensorsTensor? { lookup(name) }
+}
