@@ -1,5 +1,6 @@
-# Loads a GPT-2 model directory (config.json + model.safetensors, e.g. one Quill wrote) with
-# Hugging Face transformers.GPT2LMHeadModel, unchanged, and compares its logits with a
+# Loads a causal-LM model directory (config.json + model.safetensors, e.g. a GPT-2 Quill wrote) with
+# Hugging Face transformers, unchanged (AutoModelForCausalLM: GPT2LMHeadModel for model_type gpt2,
+# LlamaForCausalLM, Qwen2ForCausalLM), and compares its logits with a
 # reference.safetensors-style file (input_ids -> logits, input_ids_full -> logits_full, and when
 # targets and grad.* are present, the mean cross-entropy loss and every parameter gradient).
 # Without a reference file it prints the logits for --ids. Follows the fixture layout that
@@ -18,7 +19,7 @@ import sys
 import numpy as np
 import torch
 from safetensors.numpy import load_file
-from transformers import GPT2LMHeadModel
+from transformers import AutoModelForCausalLM
 
 
 def max_abs(a, b):
@@ -26,7 +27,7 @@ def max_abs(a, b):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Load a GPT-2 directory in transformers and compare logits.")
+    ap = argparse.ArgumentParser(description="Load a GPT-2 / Llama / Qwen2 directory in transformers and compare logits.")
     ap.add_argument("model_dir")
     ap.add_argument("--reference", help="reference.safetensors (default: MODEL_DIR/reference.safetensors if present)")
     ap.add_argument("--ids", help="comma-separated token ids to print logits for")
@@ -34,10 +35,11 @@ def main():
     args = ap.parse_args()
 
     torch.manual_seed(0)
-    model = GPT2LMHeadModel.from_pretrained(args.model_dir)  # fails loudly on missing/unexpected tensors
+    model = AutoModelForCausalLM.from_pretrained(args.model_dir, dtype=torch.float32)
     model.eval()
-    print(f"loaded {args.model_dir}: {sum(p.numel() for p in model.parameters())} parameters, "
-          f"tied head: {model.lm_head.weight.data_ptr() == model.transformer.wte.weight.data_ptr()}")
+    tied = model.get_output_embeddings().weight.data_ptr() == model.get_input_embeddings().weight.data_ptr()
+    print(f"loaded {args.model_dir} as {type(model).__name__}: "
+          f"{sum(p.numel() for p in model.parameters())} parameters, tied head: {tied}")
 
     if args.ids:
         ids = torch.tensor([[int(t) for t in args.ids.split(",")]])
@@ -76,7 +78,7 @@ def main():
         check("loss", [loss.item()], ref["loss"])
         for name, param in model.named_parameters():
             key = "grad." + name.removeprefix("transformer.")
-            if name == "lm_head.weight":
+            if name == "lm_head.weight" and tied:
                 continue  # tied: its gradient is already in wte.weight
             if key in ref:
                 check(key, param.grad.numpy(), ref[key])
