@@ -74,6 +74,13 @@ public struct TokenShard {
         for i in start..<start + n { out.append(self[i]) }
     }
 
+    /// The largest id in the shard (−1 when empty): checked against the vocabulary before training.
+    public func maxToken() -> Int32 {
+        var m: Int32 = -1
+        for i in 0..<count { m = max(m, self[i]) }
+        return m
+    }
+
     /// Writes `tokens` as a shard (2-byte ids when every id < 65536, else 4), atomically.
     public static func write(_ tokens: [Int], to url: URL) throws {
         let width = (tokens.max() ?? 0) < 65536 ? 2 : 4

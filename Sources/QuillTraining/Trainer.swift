@@ -1,0 +1,140 @@
+// The training loop: minibatches of random windows → GPT loss on the tape → backward (with
+// gradient accumulation) → global-norm clipping → AdamW at the scheduled LR; periodic evaluation
+// on the held-out shard and atomic checkpoints from which `resume` continues bit-identically.
+import Foundation
+import QuillFormats
+import QuillModels
+import QuillNN
+import QuillTensor
+
+/// One line of progress, reported after every optimiser step.
+public struct TrainingProgress: Sendable {
+    public let step: Int            // steps completed
+    public let maxSteps: Int
+    public let loss: Float          // mean training loss of this step
+    public let learningRate: Float
+    public let gradientNorm: Float
+    public let tokensPerSecond: Double
+    public let elapsedSeconds: Double
+    public let validationLoss: Float?   // set on evaluation steps
+    public var etaSeconds: Double {
+        step == 0 ? 0 : elapsedSeconds / Double(step) * Double(maxSteps - step)
+    }
+}
+
+public final class Trainer {
+    public let config: TrainingConfig
+    public let model: GPT
+    public let optimizer: AdamW
+    public let output: URL
+    public private(set) var state: TrainingState
+    private var loader: DataLoader
+    private let validation: TokenShard
+    private let schedule: LearningRateSchedule
+    private let parameters: [Tensor]
+
+    /// A fresh run (`resume == false`) or the continuation of the checkpoint in `output`.
+    public init(config: TrainingConfig, output: URL, tokenizerName: String, vocabularySize: Int,
+                eosTokenID: Int?, resume: Bool) throws {
+        try config.validate()
+        let dataDir = URL(fileURLWithPath: config.data)
+        let train = try TokenShard(url: dataDir.appendingPathComponent("train.bin"))
+        validation = try TokenShard(url: dataDir.appendingPathComponent("val.bin"))
+        _ = try DataLoader(shard: validation, batchSize: 1, time: config.sequenceLength, seed: 0)
+        self.output = output
+        if resume {
+            let saved = try Checkpoint.loadState(from: output)
+            guard saved.config == config else {
+                throw TrainingError.checkpoint("\(output.path) was trained with a different config; resume with the same flags/config file")
+            }
+            self.config = saved.config
+            state = saved
+            model = try GPT.load(directory: output)
+        } else {
+            self.config = config
+            model = try GPT(config: config.modelConfig(vocabularySize: vocabularySize, eosTokenID: eosTokenID),
+                            seed: config.seed)
+            state = TrainingState(step: 0, config: config, tokenizer: tokenizerName,
+                                  loaderRNG: RandomGenerator(seed: config.seed &+ 1), loaderBatches: 0,
+                                  dropoutRNG: RandomGenerator(seed: config.seed &+ 2),
+                                  trainLosses: [], validationLosses: [], elapsedSeconds: 0)
+        }
+        for shard in [train, validation] {
+            let largest = shard.maxToken()
+            guard largest < model.vocabularySize else {
+                throw TrainingError.invalidConfig("\(shard.path) holds token id \(largest) but the vocabulary has \(model.vocabularySize) ids; prepare the data with the same tokenizer")
+            }
+        }
+        optimizer = AdamW(parameters: model.namedParameters,
+                          hyperparameters: .init(beta1: config.beta1, beta2: config.beta2, weightDecay: config.weightDecay))
+        if resume { try Checkpoint.loadOptimizer(optimizer, from: output, step: state.step) }
+        parameters = model.namedParameters.map(\.tensor)
+        loader = try DataLoader(shard: train, batchSize: config.batchSize, time: config.sequenceLength, seed: 0)
+        loader.restore(rng: state.loaderRNG, batchesDrawn: state.loaderBatches)
+        schedule = LearningRateSchedule(maxLearningRate: config.learningRate, minLearningRate: config.minLearningRate,
+                                        warmupSteps: config.warmupSteps, decaySteps: config.maxSteps)
+    }
+
+    /// Trains until `maxSteps` (or `stopAfter` more steps, for tests of resume), checkpointing on
+    /// the configured interval and at the end.
+    public func run(stopAfter: Int? = nil, progress: (TrainingProgress) -> Void = { _ in }) throws {
+        let end = min(config.maxSteps, stopAfter.map { state.step + $0 } ?? config.maxSteps)
+        let tokensPerStep = Double(config.batchSize * config.sequenceLength * config.gradientAccumulation)
+        while state.step < end {
+            let started = Date()
+            model.zeroGradients()
+            var lossSum: Float = 0
+            for _ in 0..<config.gradientAccumulation {
+                let batch = loader.next()
+                let tape = GradientTape()
+                let loss = tape.record {
+                    model.loss(batch.inputs, targets: batch.targets, batch: batch.batchSize, time: batch.time,
+                               training: true, rng: &state.dropoutRNG)
+                }
+                lossSum += loss.scalars[0]
+                tape.backward(from: loss, seed: 1 / Float(config.gradientAccumulation))
+            }
+            let norm = GradientClipping.clip(parameters, maxNorm: config.gradientClip)
+            let lr = schedule.learningRate(at: state.step)
+            optimizer.update(learningRate: lr)
+            state.step += 1
+            let meanLoss = lossSum / Float(config.gradientAccumulation)
+            state.trainLosses.append(LossPoint(step: state.step, loss: meanLoss))
+            let seconds = Date().timeIntervalSince(started)
+            state.elapsedSeconds += seconds
+            var validationLoss: Float?
+            if state.step % config.evalInterval == 0 || state.step == config.maxSteps {
+                validationLoss = try evaluate()
+                state.validationLosses.append(LossPoint(step: state.step, loss: validationLoss!))
+            }
+            if state.step % config.checkpointInterval == 0 || state.step == end {
+                try saveCheckpoint()
+            }
+            progress(TrainingProgress(step: state.step, maxSteps: config.maxSteps, loss: meanLoss, learningRate: lr,
+                                      gradientNorm: norm, tokensPerSecond: tokensPerStep / max(seconds, 1e-9),
+                                      elapsedSeconds: state.elapsedSeconds, validationLoss: validationLoss))
+        }
+    }
+
+    /// Mean loss over `evalBatches` held-out batches; the same batches every time (fixed seed).
+    public func evaluate() throws -> Float {
+        var val = try DataLoader(shard: validation, batchSize: config.batchSize, time: config.sequenceLength,
+                                 seed: config.seed &+ 3)
+        var total: Float = 0
+        var unused = RandomGenerator(seed: 0)
+        for _ in 0..<config.evalBatches {
+            let b = val.next()
+            total += model.loss(b.inputs, targets: b.targets, batch: b.batchSize, time: b.time, rng: &unused).scalars[0]
+        }
+        return total / Float(config.evalBatches)
+    }
+
+    /// Writes weights, optimizer moments, state and the loss curve into `output`.
+    public func saveCheckpoint() throws {
+        state.loaderRNG = loader.rng
+        state.loaderBatches = loader.batchesDrawn
+        try Checkpoint.save(model: model, optimizer: optimizer, state: state, to: output)
+        try LossCurve.writeSVG(train: state.trainLosses, validation: state.validationLosses,
+                               to: output.appendingPathComponent("loss_curve.svg"))
+    }
+}
