@@ -35,7 +35,12 @@ def main():
     args = ap.parse_args()
 
     torch.manual_seed(0)
-    model = AutoModelForCausalLM.from_pretrained(args.model_dir, dtype=torch.float32)
+    model, info = AutoModelForCausalLM.from_pretrained(args.model_dir, dtype=torch.float32, output_loading_info=True)
+    # transformers only warns about missing tensors (and initialises them randomly): treat it as failure.
+    bad = {k: v for k, v in info.items() if k in ("missing_keys", "unexpected_keys", "mismatched_keys") and v}
+    if bad:
+        print(f"FAILED: {args.model_dir} does not load unchanged: {bad}")
+        return 1
     model.eval()
     tied = model.get_output_embeddings().weight.data_ptr() == model.get_input_embeddings().weight.data_ptr()
     print(f"loaded {args.model_dir} as {type(model).__name__}: "
