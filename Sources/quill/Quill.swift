@@ -1,0 +1,16 @@
+// The `quill` command: wiring only. Each subcommand lives in its own file and calls the library.
+import ArgumentParser
+
+@main
+struct Quill: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quill",
+        abstract: "Train, run and inspect GPT-style language models, in Swift.",
+        discussion: """
+        Examples:
+          quill generate --prompt "ROMEO:" --max-tokens 200
+          quill data prepare --input .assets/shakespeare --output data/shakespeare
+          quill train --config Models/shakespeare-gpt/train.yaml --output runs/shakespeare
+        """,
+        subcommands: [GenerateCommand.self, DataCommand.self, TrainCommand.self, BenchCommand.self])
+}

@@ -1,0 +1,78 @@
+// `quill train`: train a GPT on prepared shards from a JSON/YAML config and/or flags, with a
+// progress bar (step, loss, lr, tokens/s, ETA), periodic eval, checkpoints and --resume.
+import ArgumentParser
+import Foundation
+import QuillTensor
+import QuillTokenizer
+import QuillTraining
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a GPT on token shards (next-token prediction).",
+        discussion: """
+        Flags override the config file; the output folder is a Hugging Face model directory plus
+        optimizer.safetensors, trainer_state.json and loss_curve.svg.
+        Example:
+          quill train --config Models/shakespeare-gpt/train.yaml --output runs/shakespeare
+          quill train --data data/shakespeare --n-layer 4 --n-embd 128 --max-steps 2000 --output runs/small
+          quill train --config Models/shakespeare-gpt/train.yaml --output runs/shakespeare --resume
+        """)
+
+    @Option(help: "JSON or flat YAML training config.") var config: String?
+    @Option(help: "Output (checkpoint) folder.") var output: String
+    @Flag(help: "Continue the checkpoint in --output exactly where it stopped.") var resume = false
+    @Option(help: "Folder with train.bin and val.bin.") var data: String?
+    @Option(name: .customLong("n-layer")) var nLayer: Int?
+    @Option(name: .customLong("n-head")) var nHead: Int?
+    @Option(name: .customLong("n-embd")) var nEmbd: Int?
+    @Option(name: .customLong("context-length")) var contextLength: Int?
+    @Option var dropout: Float?
+    @Option(name: .customLong("batch-size")) var batchSize: Int?
+    @Option(name: .customLong("sequence-length")) var sequenceLength: Int?
+    @Option(name: .customLong("gradient-accumulation")) var gradientAccumulation: Int?
+    @Option(name: .customLong("max-steps")) var maxSteps: Int?
+    @Option(name: .customLong("learning-rate")) var learningRate: Float?
+    @Option(name: .customLong("min-learning-rate")) var minLearningRate: Float?
+    @Option(name: .customLong("warmup-steps")) var warmupSteps: Int?
+    @Option(name: .customLong("weight-decay")) var weightDecay: Float?
+    @Option(name: .customLong("gradient-clip")) var gradientClip: Float?
+    @Option(name: .customLong("eval-interval")) var evalInterval: Int?
+    @Option(name: .customLong("checkpoint-interval")) var checkpointInterval: Int?
+    @Option var seed: UInt64?
+    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+
+    func resolvedConfig() throws -> TrainingConfig {
+        var c = try config.map { try TrainingConfig.load(url: URL(fileURLWithPath: $0)) } ?? TrainingConfig()
+        func set<T>(_ v: T?, _ k: WritableKeyPath<TrainingConfig, T>) { if let v { c[keyPath: k] = v } }
+        set(data, \.data); set(nLayer, \.nLayer); set(nHead, \.nHead); set(nEmbd, \.nEmbd)
+        set(contextLength, \.contextLength); set(dropout, \.dropout); set(batchSize, \.batchSize)
+        set(sequenceLength, \.sequenceLength); set(gradientAccumulation, \.gradientAccumulation)
+        set(maxSteps, \.maxSteps); set(learningRate, \.learningRate); set(minLearningRate, \.minLearningRate)
+        set(warmupSteps, \.warmupSteps); set(weightDecay, \.weightDecay); set(gradientClip, \.gradientClip)
+        set(evalInterval, \.evalInterval); set(checkpointInterval, \.checkpointInterval); set(seed, \.seed)
+        return c
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            if let threads { Parallel.configure(threads: threads) }
+            let c = try resolvedConfig()
+            let tok = ByteTokenizer()
+            let trainer = try Trainer(config: c, output: URL(fileURLWithPath: output), tokenizerName: "bytes",
+                                      vocabularySize: tok.vocabularySize, eosTokenID: tok.endOfTextID, resume: resume)
+            print("training \(trainer.model.parameterCount) parameters, step \(trainer.state.step) → \(c.maxSteps)")
+            var bar = ProgressBar(total: c.maxSteps)
+            try trainer.run { p in
+                let detail = String(format: "loss %.4f  lr %.2e  %.0f tok/s  ETA %@", p.loss, p.learningRate,
+                                    p.tokensPerSecond, ProgressBar.duration(p.etaSeconds))
+                bar.update(p.step, detail, force: p.validationLoss != nil)
+                if let v = p.validationLoss {
+                    FileHandle.standardError.write(Data(String(format: "\nstep %d: val loss %.4f\n", p.step, v).utf8))
+                }
+            }
+            let last = trainer.state.validationLosses.last.map { String(format: "%.4f", $0.loss) } ?? "n/a"
+            print("done: step \(trainer.state.step), val loss \(last), \(ProgressBar.duration(trainer.state.elapsedSeconds)) of training; checkpoint in \(output)")
+        }
+    }
+}
