@@ -108,7 +108,8 @@ public indirect enum GGUFValue: Equatable, Sendable {
         case let .bool(b): return b ? "true" : "false"
         case let .float32(v): return "\(v)"
         case let .float64(v): return "\(v)"
-        default: return "\(intValue ?? 0)"
+        case let .uint64(v): return "\(v)"
+        default: return intValue.map(String.init) ?? "?"
         }
     }
 }
