@@ -37,6 +37,8 @@ public struct GGUFWriter {
     public mutating func addTensor(name: String, type: GGMLType, shape: [Int], bytes: [UInt8]) throws(GGUFError) {
         func fail(_ why: String) -> GGUFError { GGUFError(file: "GGUFWriter", "tensor '\(name)': \(why)") }
         guard !infos.contains(where: { $0.name == name }) else { throw fail("added twice") }
+        // llama.cpp stores names in a 64-byte buffer (GGML_MAX_NAME) and refuses longer ones.
+        guard !name.isEmpty, name.utf8.count < 64 else { throw fail("name must be 1–63 bytes for llama.cpp") }
         guard shape.count <= GGUFFile.maxDimensions, shape.allSatisfy({ $0 >= 0 }) else {
             throw fail("shape \(shape) needs 0–4 non-negative dimensions")
         }

@@ -96,6 +96,7 @@ import Testing
         #expect(throws: GGUFError.self) { try writer.addTensor(name: "w", shape: [3, 30], floats: .init(repeating: 0, count: 90), as: .q8_0) }
         #expect(throws: GGUFError.self) { try writer.addTensor(name: "w", type: .f32, shape: [2], bytes: [0, 0, 0, 0]) }
         #expect(throws: GGUFError.self) { try writer.addTensor(name: "w", shape: [2], floats: [1]) }
+        #expect(throws: GGUFError.self) { try writer.addTensor(name: String(repeating: "x", count: 64), shape: [1], floats: [1]) }
     }
 
     @Test func quantizersFollowTheReferenceRules() throws {
