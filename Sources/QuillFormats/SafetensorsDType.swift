@@ -56,3 +56,18 @@ public enum SafetensorsDType: String, CaseIterable, Sendable {
         }
     }
 }
+
+extension SafetensorsDType {
+    /// Decodes little-endian elements of this dtype from `bytes` (any alignment) to Float;
+    /// nil for the F8 types. `bytes.count` must be a multiple of ``byteSize``.
+    public func decode(_ bytes: UnsafeRawBufferPointer) -> [Float]? {
+        guard let scalar, bytes.count % byteSize == 0 else { return nil }
+        return FloatCodec.decode(bytes, as: scalar, count: bytes.count / byteSize)
+    }
+
+    /// Encodes floats as this dtype (F32, F16 and BF16 round to nearest even); nil for non-float dtypes.
+    public func encode(_ values: [Float]) -> [UInt8]? {
+        guard isEncodableFromFloat, let scalar else { return nil }
+        return FloatCodec.encode(values, as: scalar)
+    }
+}

@@ -12,5 +12,6 @@ struct Quill: ParsableCommand {
           quill data prepare --input .assets/shakespeare --output data/shakespeare
           quill train --config Models/shakespeare-gpt/train.yaml --output runs/shakespeare
         """,
-        subcommands: [GenerateCommand.self, DataCommand.self, TrainCommand.self, BenchCommand.self])
+        subcommands: [GenerateCommand.self, DataCommand.self, TrainCommand.self, BenchCommand.self,
+                       InspectCommand.self])
 }

@@ -36,6 +36,19 @@ import Testing
         #expect(file.parameterCount == 24 * 3 + 3 + 2 + 1)
     }
 
+    @Test func dtypeCodecsRoundTrip() throws {
+        for dtype in [SafetensorsDType.f32, .f16, .bf16, .f64] {
+            let bytes = try #require(dtype.encode(values))
+            let back = try #require(bytes.withUnsafeBytes { dtype.decode($0) })
+            #expect(bytes.count == values.count * dtype.byteSize)
+            for (x, y) in zip(back, values) { #expect(abs(x - y) <= abs(y) / 128, "\(dtype)") }
+        }
+        #expect(SafetensorsDType.i8.encode([1]) == nil)
+        #expect(FloatCodec.floatToBF16(1.00390625) == 0x3F80)     // tie rounds to even
+        #expect(FloatCodec.floatToBF16(1.01171875) == 0x3F82)     // tie rounds up to even
+        #expect(FloatCodec.floatToBF16(.nan) & 0x7FC0 == 0x7FC0)  // NaN stays a quiet NaN
+    }
+
     @Test func viewsAreZeroCopyIntoTheMapping() throws {
         let url = TestFiles.temporaryDirectory().appendingPathComponent("x.safetensors")
         try SafetensorsWriter.write(tensors: [.init(name: "w", shape: [24], floats: values)], to: url)

@@ -32,3 +32,16 @@ enum TestFiles {
         return withUnsafeBytes(of: UInt64(json.count).littleEndian) { Array($0) } + json + data
     }
 }
+
+extension TestFiles {
+    /// A file from Tests/QuillFormatsTests/Fixtures (written by Scripts/formats_crosscheck.py).
+    static func fixture(_ name: String) -> URL {
+        Bundle.module.url(forResource: "Fixtures/" + name, withExtension: nil)
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/" + name)
+    }
+
+    /// The values Scripts/formats_crosscheck.py builds with `pattern(n)`: (i % 97 − 48) / 7 in Float.
+    static func pattern(_ count: Int) -> [Float] {
+        (0..<count).map { Float($0 % 97 - 48) / 7 }
+    }
+}
