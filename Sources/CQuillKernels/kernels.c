@@ -116,33 +116,47 @@ QK_CLONES void qk_gelu_backward(float *dx, const float *x, const float *dout, si
     }
 }
 
+// The attention kernels keep every inner loop contiguous so it vectorises without horizontal
+// reductions: K and V are first transposed into scratch (hs, T), scores for query t are then
+// accumulated over the head dimension as axpy rows across t2, and weighted sums are axpys over hs.
+static void qk_gather_transposed(float *dst, const float *src, size_t T, size_t ld, size_t hs) {
+    for (size_t t = 0; t < T; t++) {
+        const float *row = src + t * ld;
+        for (size_t i = 0; i < hs; i++) dst[i * T + t] = row[i];
+    }
+}
+
 QK_CLONES void qk_attention_forward(float *out, float *att, const float *qkv, size_t T, size_t C,
-                                    size_t hs, size_t h) {
+                                    size_t hs, size_t h, float *scratch) {
     const size_t C3 = 3 * C;
     const float scale = 1.0f / sqrtf((float)hs);
+    float *kt = scratch;  // (hs, T)
+    qk_gather_transposed(kt, qkv + C + h * hs, T, C3, hs);
     for (size_t t = 0; t < T; t++) {
         const float *q = qkv + t * C3 + h * hs;
         float *a = att + t * T;
-        float maxv = -INFINITY;
-        for (size_t t2 = 0; t2 <= t; t2++) {
-            const float *k = qkv + t2 * C3 + C + h * hs;
-            float s = qk_dot(q, k, hs) * scale;
-            a[t2] = s;
-            if (s > maxv) maxv = s;
+        const size_t n = t + 1;
+        for (size_t t2 = 0; t2 < n; t2++) a[t2] = 0.0f;
+        for (size_t i = 0; i < hs; i++) {
+            const float qi = q[i] * scale;
+            const float *ki = kt + i * T;
+            for (size_t t2 = 0; t2 < n; t2++) a[t2] += qi * ki[t2];
         }
+        float maxv = -INFINITY;
+        for (size_t t2 = 0; t2 < n; t2++) maxv = a[t2] > maxv ? a[t2] : maxv;
         float sum = 0.0f;
         {
 #pragma clang fp reassociate(on)
-            for (size_t t2 = 0; t2 <= t; t2++) { float e = qk_expf(a[t2] - maxv); a[t2] = e; sum += e; }
+            for (size_t t2 = 0; t2 < n; t2++) { float e = qk_expf(a[t2] - maxv); a[t2] = e; sum += e; }
         }
-        float inv = 1.0f / sum;
-        for (size_t t2 = 0; t2 <= t; t2++) a[t2] *= inv;
-        for (size_t t2 = t + 1; t2 < T; t2++) a[t2] = 0.0f;
+        const float inv = 1.0f / sum;
+        for (size_t t2 = 0; t2 < n; t2++) a[t2] *= inv;
+        for (size_t t2 = n; t2 < T; t2++) a[t2] = 0.0f;
         float *o = out + t * C + h * hs;
         for (size_t i = 0; i < hs; i++) o[i] = 0.0f;
-        for (size_t t2 = 0; t2 <= t; t2++) {
+        for (size_t t2 = 0; t2 < n; t2++) {
             const float *v = qkv + t2 * C3 + 2 * C + h * hs;
-            float p = a[t2];
+            const float p = a[t2];
             for (size_t i = 0; i < hs; i++) o[i] += p * v[i];
         }
     }
@@ -153,26 +167,33 @@ QK_CLONES void qk_attention_backward(float *dqkv, const float *dout, const float
                                      float *scratch) {
     const size_t C3 = 3 * C;
     const float scale = 1.0f / sqrtf((float)hs);
-    float *datt = scratch;
+    float *vt = scratch;            // (hs, T)
+    float *datt = scratch + hs * T; // (T)
+    qk_gather_transposed(vt, qkv + 2 * C + h * hs, T, C3, hs);
     for (size_t t = 0; t < T; t++) {
         const float *a = att + t * T;
         const float *dy = dout + t * C + h * hs;
+        const size_t n = t + 1;
         // through the weighted sum: datt[t2] = dy . v[t2]; dv[t2] += a[t2] * dy
-        float dot_sum = 0.0f;
-        for (size_t t2 = 0; t2 <= t; t2++) {
-            const float *v = qkv + t2 * C3 + 2 * C + h * hs;
-            float *dv = dqkv + t2 * C3 + 2 * C + h * hs;
-            float d = qk_dot(dy, v, hs);
-            datt[t2] = d;
-            dot_sum += d * a[t2];
-            float p = a[t2];
-            for (size_t i = 0; i < hs; i++) dv[i] += p * dy[i];
+        for (size_t t2 = 0; t2 < n; t2++) datt[t2] = 0.0f;
+        for (size_t i = 0; i < hs; i++) {
+            const float di = dy[i];
+            const float *vi = vt + i * T;
+            for (size_t t2 = 0; t2 < n; t2++) datt[t2] += di * vi[t2];
         }
-        // through the softmax: dpre = a * (datt - sum(a * datt)); then through q.k * scale
+        float dot_sum = 0.0f;
+        {
+#pragma clang fp reassociate(on)
+            for (size_t t2 = 0; t2 < n; t2++) dot_sum += datt[t2] * a[t2];
+        }
         const float *q = qkv + t * C3 + h * hs;
         float *dq = dqkv + t * C3 + h * hs;
-        for (size_t t2 = 0; t2 <= t; t2++) {
-            float dpre = a[t2] * (datt[t2] - dot_sum) * scale;
+        for (size_t t2 = 0; t2 < n; t2++) {
+            float *dv = dqkv + t2 * C3 + 2 * C + h * hs;
+            const float p = a[t2];
+            for (size_t i = 0; i < hs; i++) dv[i] += p * dy[i];
+            // through the softmax and q.k * scale
+            const float dpre = p * (datt[t2] - dot_sum) * scale;
             const float *k = qkv + t2 * C3 + C + h * hs;
             float *dk = dqkv + t2 * C3 + C + h * hs;
             for (size_t i = 0; i < hs; i++) {
@@ -180,6 +201,39 @@ QK_CLONES void qk_attention_backward(float *dqkv, const float *dout, const float
                 dk[i] += dpre * q[i];
             }
         }
+    }
+}
+
+QK_CLONES void qk_causal_softmax_rows(float *att, size_t T, size_t t0, size_t rows) {
+    for (size_t r = 0; r < rows; r++) {
+        float *a = att + r * T;
+        const size_t n = t0 + r + 1;
+        float maxv = -INFINITY;
+        for (size_t j = 0; j < n; j++) maxv = a[j] > maxv ? a[j] : maxv;
+        float sum = 0.0f;
+        {
+#pragma clang fp reassociate(on)
+            for (size_t j = 0; j < n; j++) { float e = qk_expf(a[j] - maxv); a[j] = e; sum += e; }
+        }
+        const float inv = 1.0f / sum;
+        for (size_t j = 0; j < n; j++) a[j] *= inv;
+        for (size_t j = n; j < T; j++) a[j] = 0.0f;
+    }
+}
+
+QK_CLONES void qk_causal_softmax_backward_rows(float *dp, const float *att, size_t T, size_t t0,
+                                               size_t rows, float scale) {
+    for (size_t r = 0; r < rows; r++) {
+        float *d = dp + r * T;
+        const float *a = att + r * T;
+        const size_t n = t0 + r + 1;
+        float dot = 0.0f;
+        {
+#pragma clang fp reassociate(on)
+            for (size_t j = 0; j < n; j++) dot += a[j] * d[j];
+        }
+        for (size_t j = 0; j < n; j++) d[j] = a[j] * (d[j] - dot) * scale;
+        for (size_t j = n; j < T; j++) d[j] = 0.0f;
     }
 }
 

@@ -1,5 +1,5 @@
 // Splits independent work (rows, (batch, head) pairs) across cores with concurrentPerform.
-// Used for everything that is not a BLAS call, never around one (BLAS has its own threads).
+// BLAS runs single-threaded inside these workers (see BLAS.swift), so one pool owns the cores.
 import Dispatch
 import Foundation
 
@@ -7,10 +7,9 @@ public enum Parallel {
     /// Worker count for Quill's own kernels; defaults to the active core count.
     public static var threadCount: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    /// Sets Quill's and BLAS's thread counts together.
+    /// Sets the worker count for Quill's kernels and its split matrix products.
     public static func configure(threads: Int) {
         threadCount = max(1, threads)
-        BLAS.setThreadCount(threadCount)
     }
 
     /// Calls `body(range)` over contiguous chunks of 0..<count, in parallel when the work is

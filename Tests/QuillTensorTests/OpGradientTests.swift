@@ -85,3 +85,30 @@ struct OpGradientTests {
 private func rand(_ shape: [Int], _ std: Float, _ seed: UInt64) -> Tensor {
     GradientCheck.random(shape, std: std, seed: seed)
 }
+
+@Suite("Attention: BLAS path vs plain-loop reference kernels")
+struct AttentionPathTests {
+    @Test(arguments: [(2, 7, 3, 4), (1, 33, 2, 16), (3, 64, 4, 8)])
+    func forwardAndBackwardAgree(shape: (Int, Int, Int, Int)) {
+        let (B, T, NH, hs) = shape
+        let C = NH * hs
+        let qkv1 = GradientCheck.random([B * T, 3 * C], std: 1, seed: 77)
+        let qkv2 = qkv1.copy()
+        qkv1.requiresGrad = true; qkv2.requiresGrad = true
+        let r = GradientCheck.random([B * T, C], std: 1, seed: 78)
+        let t1 = GradientTape(), t2 = GradientTape()
+        let y1 = t1.record { causalSelfAttention(qkv1, batch: B, time: T, heads: NH) }
+        let y2 = t2.record { causalSelfAttentionReference(qkv2, batch: B, time: T, heads: NH) }
+        let forward = zip(y1.scalars, y2.scalars).map { abs($0 - $1) }.max()!
+        #expect(forward < 1e-5)
+        t1.backward(from: y1, gradient: r); t2.backward(from: y2, gradient: r)
+        let backward = zip(qkv1.grad!.scalars, qkv2.grad!.scalars).map { abs($0 - $1) }.max()!
+        #expect(backward < 1e-4)
+    }
+
+    @Test func referenceKernelGradients() {
+        let qkv = GradientCheck.random([2 * 5, 3 * 4], std: 1, seed: 79)
+        let bad = GradientCheck.mismatches(inputs: [qkv]) { causalSelfAttentionReference(qkv, batch: 2, time: 5, heads: 2) }
+        #expect(bad.isEmpty, "\(bad.prefix(5))")
+    }
+}

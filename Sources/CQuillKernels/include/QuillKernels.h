@@ -22,12 +22,21 @@ void qk_gelu_backward(float *dx, const float *x, const float *dout, size_t n);
 /// Causal attention for one (batch, head) pair. qkv: (T, 3C) rows of [q | k | v]; head h uses
 /// columns h*hs ..< (h+1)*hs of each part. out: (T, C) rows (only head h's columns written).
 /// att: (T, T) softmax probabilities (upper triangle zeroed), saved for the backward pass.
+/// scratch must hold hs * T floats.
 void qk_attention_forward(float *out, float *att, const float *qkv, size_t T, size_t C, size_t hs,
-                          size_t h);
+                          size_t h, float *scratch);
 /// Backward of qk_attention_forward for the same (batch, head): accumulates into head h's columns
-/// of dqkv (T, 3C). scratch must hold T floats.
+/// of dqkv (T, 3C). scratch must hold (hs + 1) * T floats.
 void qk_attention_backward(float *dqkv, const float *dout, const float *qkv, const float *att,
                            size_t T, size_t C, size_t hs, size_t h, float *scratch);
+
+/// Rows of causal attention scores → probabilities in place: row t of the (rows, T) block starting
+/// at absolute row t0 keeps columns 0...t0+t (softmax) and zeroes the rest.
+void qk_causal_softmax_rows(float *att, size_t T, size_t t0, size_t rows);
+/// Softmax backward for the same rows, in place on dP: dS = P ⊙ (dP − Σ P·dP) · scale, zero above
+/// the diagonal.
+void qk_causal_softmax_backward_rows(float *dp, const float *att, size_t T, size_t t0, size_t rows,
+                                     float scale);
 
 /// Inference attention of n new queries against a KV cache, for one head. q: row i at q + i*ldq;
 /// keys/values: row t at k + t*ldkv (already offset to this head's columns); query i sits at
