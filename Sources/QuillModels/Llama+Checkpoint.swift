@@ -8,7 +8,7 @@ import QuillTensor
 extension Llama {
     /// Loads a llama / mistral / qwen2 model directory (single or sharded safetensors, any float dtype).
     public static func load(directory: URL) throws -> Llama {
-        let config = try ModelDirectory.config(LlamaConfig.self, in: directory)
+        let config = try ConfigLoading.config(LlamaConfig.self, in: directory)
         let model = try Llama(config: config)
         try WeightSource(directory: directory).load(into: model.namedParameters)
         return model

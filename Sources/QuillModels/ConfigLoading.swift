@@ -1,11 +1,11 @@
-// Shared reading of Hugging Face model directories: config.json decoded into a typed config with
-// errors that name the file, model_type lookup, and copying checkpoint tensors into a model's named
-// parameters with name and shape checks (accepting the prefixes HF adds, e.g. "bert.").
+// Model-side reading of Hugging Face model directories: config.json decoded into a typed config
+// (the configs' own ModelErrors reach the caller unchanged), model_type lookup, and copying checkpoint
+// tensors into named parameters with name and shape checks (accepting HF's prefixes, e.g. "bert.").
 import Foundation
 import QuillFormats
 import QuillTensor
 
-enum ModelDirectory {
+enum ConfigLoading {
     /// The bytes of DIR/config.json, or a typed error naming the path.
     static func configData(_ directory: URL) throws -> Data {
         let url = directory.appendingPathComponent("config.json")
