@@ -108,12 +108,20 @@ public final class Llama: Module, LanguageModel {
     // MARK: Inference with a KV cache (no tape)
 
     /// A cache of (contextLength, KVH·hs) keys and values per layer.
-    public func makeCache() -> KVCache {
-        KVCache(layers: config.layerCount, capacity: contextLength, width: config.kvHeadCount * config.headSize)
+    public func makeCache() -> KVCache { makeCache(capacity: contextLength) }
+
+    /// A cache for at most `capacity` positions (≤ contextLength). Real checkpoints declare contexts of
+    /// 32k–128k positions; a cache sized for the request keeps memory to what it needs.
+    public func makeCache(capacity: Int) -> KVCache {
+        KVCache(layers: config.layerCount, capacity: min(max(1, capacity), contextLength),
+                width: config.kvHeadCount * config.headSize)
     }
 
     public func forward(_ tokens: [Int], cache: KVCache, allLogits: Bool) throws -> Tensor {
         try checkTokens(tokens, startingAt: cache.length)
+        if cache.length + tokens.count > cache.capacity {
+            throw ModelError.contextOverflow(needed: cache.length + tokens.count, contextLength: cache.capacity)
+        }
         precondition(!tokens.isEmpty, "Llama.forward: no tokens")
         precondition(cache.width == config.kvHeadCount * config.headSize, "Llama.forward: cache from another model")
         let n = tokens.count, pos0 = cache.length

@@ -101,5 +101,10 @@ struct LlamaReferenceTests {
         #expect(throws: ModelError.contextOverflow(needed: 129, contextLength: 128)) {
             try model.forward([1], cache: cache)
         }
+        let small = model.makeCache(capacity: 8)
+        _ = try model.forward(Array(repeating: 5, count: 8), cache: small)
+        #expect(throws: ModelError.contextOverflow(needed: 9, contextLength: 8)) {
+            try model.forward([1], cache: small)
+        }
     }
 }
