@@ -7,6 +7,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case missingTensor(String)
     case shapeMismatch(name: String, expected: [Int], found: [Int])
     case unsupported(String)
+    /// A request the model cannot run as given (e.g. an empty sequence to embed).
+    case invalidInput(String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case .missingTensor(let n): return "checkpoint has no tensor '\(n)'"
         case .shapeMismatch(let n, let e, let f): return "tensor '\(n)' has shape \(f), expected \(e)"
         case .unsupported(let m): return "unsupported: \(m)"
+        case .invalidInput(let m): return "invalid input: \(m)"
         }
     }
 }

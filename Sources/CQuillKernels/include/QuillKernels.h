@@ -74,4 +74,50 @@ void qk_scale(float *x, float s, size_t n);
 /// Dot product of two float vectors.
 float qk_dot(const float *a, const float *b, size_t n);
 
+// ---- Llama-family and BERT kernels (RMSNorm, RoPE, SiLU/SwiGLU, erf GELU, masked/grouped attention)
+
+/// RMSNorm (Zhang & Sennrich 2019) for N rows of C: out = x * rstd * w, rstd = 1/sqrt(mean(x^2) + eps).
+void qk_rmsnorm_forward(float *out, float *rstd, const float *x, const float *w, size_t N, size_t C,
+                        float eps);
+/// Accumulates dx (N,C) and dw (C) given the forward's rstd.
+void qk_rmsnorm_backward(float *dx, float *dw, const float *dout, const float *x, const float *w,
+                         const float *rstd, size_t N, size_t C);
+
+/// Rotary embedding, HF rotate_half convention: within each head of hs floats, the pair
+/// (i, i + hs/2) is rotated by the angle whose cosine/sine are cosv/sinv[row * hs/2 + i].
+/// x and out are N rows of heads*hs. sign = +1 rotates forward, -1 applies the inverse (backward).
+/// accumulate != 0 adds into out instead of overwriting it.
+void qk_rope(float *out, const float *x, const float *cosv, const float *sinv, size_t N, size_t heads,
+             size_t hs, float sign, int accumulate);
+
+/// SiLU (swish): out = x * sigmoid(x).
+void qk_silu_forward(float *out, const float *x, size_t n);
+/// dx += dout * silu'(x).
+void qk_silu_backward(float *dx, const float *x, const float *dout, size_t n);
+/// SwiGLU gate (Shazeer 2020): out = silu(gate) * up.
+void qk_swiglu_forward(float *out, const float *gate, const float *up, size_t n);
+/// dgate += dout * up * silu'(gate); dup += dout * silu(gate).
+void qk_swiglu_backward(float *dgate, float *dup, const float *gate, const float *up,
+                        const float *dout, size_t n);
+
+/// Exact GELU (BERT's "gelu"): out = 0.5 x (1 + erf(x / sqrt(2))).
+void qk_gelu_erf_forward(float *out, const float *x, size_t n);
+/// dx += dout * (Phi(x) + x phi(x)).
+void qk_gelu_erf_backward(float *dx, const float *x, const float *dout, size_t n);
+
+/// Attention for one (batch, query head) pair with separate q, k, v matrices (grouped-query
+/// attention passes the shared kv head's columns). Rows: q at q + t*ldq, k/v at k + t*ldkv,
+/// out at out + t*ldo. Query t sees keys 0 ..< len with len = min(t + 1, valid) when causal,
+/// else valid (keys at and after `valid` are padding). Probabilities go to att + t*ldatt: pass
+/// ldatt = T to keep the (T, T) matrix for the backward pass, or ldatt = 0 with T floats of scratch.
+void qk_attention_head_forward(float *out, size_t ldo, float *att, size_t ldatt, const float *q,
+                               size_t ldq, const float *k, const float *v, size_t ldkv, size_t T,
+                               size_t hs, size_t valid, int causal);
+/// Backward of qk_attention_head_forward (att saved with ldatt = T): accumulates into dq (ldq rows)
+/// and dk, dv (ldkv rows). scratch must hold T floats.
+void qk_attention_head_backward(float *dq, float *dk, float *dv, const float *dout, size_t ldo,
+                                const float *q, size_t ldq, const float *k, const float *v,
+                                size_t ldkv, const float *att, size_t T, size_t hs, size_t valid,
+                                int causal, float *scratch);
+
 #endif

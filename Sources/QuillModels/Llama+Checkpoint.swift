@@ -1,0 +1,32 @@
+// Reads and writes Llama-family models as Hugging Face model directories: config.json (HF keys) +
+// model.safetensors or a sharded index (HF names, nn.Linear (out, in) layout). A tied head is
+// not stored; a checkpoint that still carries lm_head.weight for a tied model loads too.
+import Foundation
+import QuillFormats
+import QuillTensor
+
+extension Llama {
+    /// Loads a llama / mistral / qwen2 model directory (single or sharded safetensors, any float dtype).
+    public static func load(directory: URL) throws -> Llama {
+        let config = try ConfigLoading.config(LlamaConfig.self, in: directory)
+        let model = try Llama(config: config)
+        try WeightSource(directory: directory).load(into: model.namedParameters)
+        return model
+    }
+
+    /// Writes config.json, generation_config.json and model.safetensors (each atomically) into
+    /// `directory`, creating it if needed. `dtype` is F32, F16 or BF16.
+    public func save(directory: URL, dtype: SafetensorsDType = .f32) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try writeAtomically(encoder.encode(config), to: directory.appendingPathComponent("config.json"))
+        var generation: [String: Int] = [:]
+        if let bos = config.bosTokenID { generation["bos_token_id"] = bos }
+        if let eos = config.eosTokenIDs.first { generation["eos_token_id"] = eos }
+        try writeAtomically(encoder.encode(generation), to: directory.appendingPathComponent("generation_config.json"))
+        try SafetensorsWriter.write(tensors: namedParameters.map { $0.tensor.safetensorsEntry(name: $0.name, dtype: dtype) },
+                                    metadata: ["format": "pt"],
+                                    to: directory.appendingPathComponent("model.safetensors"))
+    }
+}

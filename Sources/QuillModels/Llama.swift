@@ -1,0 +1,158 @@
+// The Llama decoder (Touvron et al. 2023) as Hugging Face's LlamaForCausalLM computes it, which
+// also covers Mistral and Qwen2: token embedding, pre-RMSNorm blocks (grouped-query attention with
+// rotate_half RoPE → residual, SwiGLU MLP → residual), final RMSNorm, tied or separate LM head.
+// Legend: B batch, T time, C hidden, V vocabulary, NH query heads, KVH kv heads, hs head size.
+import CQuillKernels
+import QuillNN
+import QuillTensor
+
+/// One decoder layer: model.layers.{i}.*
+public final class LlamaLayer: Module {
+    public let inputNorm: RMSNorm, query: Linear, key: Linear, value: Linear, output: Linear
+    public let postAttentionNorm: RMSNorm, gate: Linear, up: Linear, down: Linear
+
+    init(_ c: LlamaConfig, index i: Int) {
+        let p = "model.layers.\(i)", C = c.hiddenSize, hs = c.headSize
+        inputNorm = RMSNorm(C, epsilon: c.rmsNormEpsilon, name: "\(p).input_layernorm")
+        query = Linear(inputs: C, outputs: c.headCount * hs, bias: c.qkvBias, layout: .outputByInput, name: "\(p).self_attn.q_proj")
+        key = Linear(inputs: C, outputs: c.kvHeadCount * hs, bias: c.qkvBias, layout: .outputByInput, name: "\(p).self_attn.k_proj")
+        value = Linear(inputs: C, outputs: c.kvHeadCount * hs, bias: c.qkvBias, layout: .outputByInput, name: "\(p).self_attn.v_proj")
+        output = Linear(inputs: c.headCount * hs, outputs: C, bias: c.outputBias, layout: .outputByInput, name: "\(p).self_attn.o_proj")
+        postAttentionNorm = RMSNorm(C, epsilon: c.rmsNormEpsilon, name: "\(p).post_attention_layernorm")
+        gate = Linear(inputs: C, outputs: c.intermediateSize, bias: c.mlpBias, layout: .outputByInput, name: "\(p).mlp.gate_proj")
+        up = Linear(inputs: C, outputs: c.intermediateSize, bias: c.mlpBias, layout: .outputByInput, name: "\(p).mlp.up_proj")
+        down = Linear(inputs: c.intermediateSize, outputs: C, bias: c.mlpBias, layout: .outputByInput, name: "\(p).mlp.down_proj")
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        let parts: [any Module] = [inputNorm, query, key, value, output, postAttentionNorm, gate, up, down]
+        return parts.flatMap { $0.namedParameters }
+    }
+
+    /// x (N, C) → x + attention + MLP. `attend` maps RoPE'd q (N, NH·hs), k, v (N, KVH·hs) to (N, NH·hs).
+    func callAsFunction(_ x: Tensor, _ c: LlamaConfig, positions: [Int], frequencies: [Double],
+                        attend: (Tensor, Tensor, Tensor) -> Tensor) -> Tensor {
+        let h = inputNorm(x)                                                                   // (N, C)
+        let q = rope(query(h), positions: positions, heads: c.headCount, headSize: c.headSize, frequencies: frequencies)
+        let k = rope(key(h), positions: positions, heads: c.kvHeadCount, headSize: c.headSize, frequencies: frequencies)
+        let r = add(x, output(attend(q, k, value(h))))                                         // (N, C)
+        let m = postAttentionNorm(r)
+        return add(r, down(swiGLU(gate(m), up(m))))                                            // (N, C)
+    }
+}
+
+/// A Llama-family causal language model (llama, mistral, qwen2 configs).
+///
+/// ```swift
+/// let model = try Llama.load(directory: URL(fileURLWithPath: "models/tiny-llama"))
+/// let cache = model.makeCache()
+/// let logits = try model.forward([1, 15, 27], cache: cache)      // (1, V) for the last token
+/// ```
+public final class Llama: Module, LanguageModel {
+    public let config: LlamaConfig
+    public let embedTokens: Embedding      // (V, C)
+    public let layers: [LlamaLayer]
+    public let norm: RMSNorm
+    /// lm_head (V, C); nil when the head is tied to `embedTokens`.
+    public let lmHead: Linear?
+
+    public var vocabularySize: Int { config.vocabularySize }
+    public var contextLength: Int { config.contextLength }
+
+    /// A model with HF's initialisation: N(0, 0.02) matrices drawn in parameter order from `seed`,
+    /// zero biases, unit RMSNorm gains.
+    public init(config: LlamaConfig, seed: UInt64 = 0) throws {
+        try config.validate()
+        self.config = config
+        embedTokens = Embedding(count: config.vocabularySize, dimension: config.hiddenSize, name: "model.embed_tokens")
+        layers = (0..<config.layerCount).map { LlamaLayer(config, index: $0) }
+        norm = RMSNorm(config.hiddenSize, epsilon: config.rmsNormEpsilon, name: "model.norm")
+        lmHead = config.tieWordEmbeddings ? nil
+            : Linear(inputs: config.hiddenSize, outputs: config.vocabularySize, bias: false, layout: .outputByInput, name: "lm_head")
+        var rng = RandomGenerator(seed: seed)
+        for (_, t) in namedParameters where t.shape.count == 2 { t.fillNormal(std: 0.02, rng: &rng) }
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        embedTokens.namedParameters + layers.flatMap { $0.namedParameters } + norm.namedParameters
+            + (lmHead?.namedParameters ?? [])
+    }
+
+    /// (N, C) final hidden states → (N, V) logits through the head.
+    func head(_ x: Tensor) -> Tensor {
+        matmul(norm(x), lmHead?.weight ?? embedTokens.weight, layout: .outputByInput)
+    }
+
+    // MARK: Training forward (records on the tape when one is active)
+
+    /// Logits (B·T, V) for `ids` laid out as B rows of T tokens, every row starting at position 0.
+    public func logits(_ ids: [Int32], batch B: Int, time T: Int) -> Tensor {
+        precondition(ids.count == B * T && T <= contextLength, "Llama.logits: ids must be B·T with T ≤ context")
+        let positions = (0..<B).flatMap { _ in Array(0..<T) }
+        let frequencies = config.ropeFrequencies(length: T)
+        var x = embedTokens(ids)                                                               // (B·T, C)
+        for layer in layers {
+            x = layer(x, config, positions: positions, frequencies: frequencies) { q, k, v in
+                groupedQueryAttention(query: q, key: k, value: v, batch: B, time: T, heads: config.headCount,
+                                      kvHeads: config.kvHeadCount, causal: true)
+            }
+        }
+        return head(x)                                                                         // (B·T, V)
+    }
+
+    /// Mean next-token cross-entropy of `targets` given `ids` (both B·T; negative targets ignored).
+    public func loss(_ ids: [Int32], targets: [Int32], batch B: Int, time T: Int) -> Tensor {
+        crossEntropy(logits(ids, batch: B, time: T), targets: targets)
+    }
+
+    // MARK: Inference with a KV cache (no tape)
+
+    /// A cache of (contextLength, KVH·hs) keys and values per layer.
+    public func makeCache() -> KVCache { makeCache(capacity: contextLength) }
+
+    /// A cache for at most `capacity` positions (≤ contextLength). Real checkpoints declare contexts of
+    /// 32k–128k positions; a cache sized for the request keeps memory to what it needs.
+    public func makeCache(capacity: Int) -> KVCache {
+        KVCache(layers: config.layerCount, capacity: min(max(1, capacity), contextLength),
+                width: config.kvHeadCount * config.headSize)
+    }
+
+    public func forward(_ tokens: [Int], cache: KVCache, allLogits: Bool) throws -> Tensor {
+        try checkTokens(tokens, startingAt: cache.length)
+        if cache.length + tokens.count > cache.capacity {
+            throw ModelError.contextOverflow(needed: cache.length + tokens.count, contextLength: cache.capacity)
+        }
+        precondition(!tokens.isEmpty, "Llama.forward: no tokens")
+        precondition(cache.width == config.kvHeadCount * config.headSize, "Llama.forward: cache from another model")
+        let n = tokens.count, pos0 = cache.length
+        let positions = Array(pos0..<pos0 + n), frequencies = config.ropeFrequencies(length: pos0 + n)
+        var x = embedTokens(tokens.map { Int32($0) })                                          // (n, C)
+        for (l, layer) in layers.enumerated() {
+            x = layer(x, config, positions: positions, frequencies: frequencies) { q, k, v in
+                cachedAttention(q, k, v, keys: cache.keys[l].pointer, values: cache.values[l].pointer, start: pos0)
+            }
+        }
+        cache.advance(by: n)
+        return head(allLogits ? x : lastRow(of: x))                                            // (n or 1, V)
+    }
+
+    /// Appends k, v (n, KVH·hs) at rows start..< of the layer's cache, then attends every new query
+    /// to the whole prefix. Query head h reads kv head h / (NH/KVH) through a column offset. → (n, NH·hs)
+    func cachedAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, keys: UnsafeMutablePointer<Float>,
+                         values: UnsafeMutablePointer<Float>, start pos0: Int) -> Tensor {
+        let n = q.rows, NH = config.headCount, hs = config.headSize, KC = config.kvHeadCount * hs
+        let group = NH / config.kvHeadCount
+        (keys + pos0 * KC).update(from: k.data, count: n * KC)                                 // rows are contiguous
+        (values + pos0 * KC).update(from: v.data, count: n * KC)
+        let a = Tensor(zeros: [n, NH * hs])
+        Parallel.forEachChunk(NH) { heads in
+            let scratch = TensorStorage(count: pos0 + n)
+            for h in heads {
+                let kv = (h / group) * hs
+                qk_attention_cached(a.data + h * hs, NH * hs, q.data + h * hs, NH * hs, keys + kv, values + kv,
+                                    KC, n, pos0, hs, scratch.pointer)
+            }
+        }
+        return a
+    }
+}

@@ -1,0 +1,24 @@
+// RMSNorm as a layer (Llama's input_layernorm / post_attention_layernorm / model.norm): a learned
+// gain, no bias, initialised to ones. The op and its backward live in QuillTensor's Tensor+RMSNorm.
+import QuillTensor
+
+/// Root-mean-square normalisation with a learned per-feature gain.
+public final class RMSNorm: Module {
+    public let weight: Tensor
+    public let epsilon: Float
+    private let prefix: String
+
+    /// `name` is the checkpoint prefix, e.g. "model.layers.0.input_layernorm".
+    public init(_ features: Int, epsilon: Float = 1e-6, name prefix: String) {
+        self.prefix = prefix
+        self.epsilon = epsilon
+        weight = Tensor(zeros: [features], requiresGrad: true, name: prefix + ".weight")
+        weight.fill(1)
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        rmsNorm(x, weight: weight, epsilon: epsilon)
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] { [(prefix + ".weight", weight)] }
+}
