@@ -24,8 +24,19 @@ extension BPETokenizer {
         let pattern = pattern ?? (count <= 50_257 ? .gpt2 : count <= 100_256 ? .cl100k : .o200k)
         let specials = specialTokens ?? Self.defaultSpecialTokens(rankCount: count,
                                                                   nextID: (ranks.map(\.id).max() ?? -1) + 1)
-        let model = try BytePairModel(tokens: ranks, merges: nil, pattern: pattern, wholePieceLookup: true,
-                                      source: path)
+        let model: BytePairModel
+        if ranks.enumerated().allSatisfy({ $0.offset == $0.element.id }) {
+            // The usual case (ranks listed 0, 1, 2, ...): concatenate without a per-id table.
+            var blob: [UInt8] = []
+            blob.reserveCapacity(data.count)
+            var offsets = [0]
+            offsets.reserveCapacity(count + 1)
+            for (bytes, _) in ranks { blob.append(contentsOf: bytes); offsets.append(blob.count) }
+            model = try BytePairModel(tokenBytes: blob, tokenOffsets: offsets, pairs: nil, pattern: pattern,
+                                      wholePieceLookup: true, source: path)
+        } else {
+            model = try BytePairModel(tokens: ranks, merges: nil, pattern: pattern, wholePieceLookup: true, source: path)
+        }
         self.init(model: model, specialTokens: specials)
     }
 

@@ -23,6 +23,9 @@ public struct BPETokenizer: Tokenizer {
     /// The text of the end-of-sequence special token (`<|endoftext|>` unless a loader says otherwise).
     public let endOfTextToken: String
 
+    /// Hugging Face ByteLevel `add_prefix_space`: a space is put before text that does not start with one.
+    public let addPrefixSpace: Bool
+
     /// The pre-tokenization pattern.
     public var pattern: PreTokenizerPattern { model.pattern }
 
@@ -32,8 +35,10 @@ public struct BPETokenizer: Tokenizer {
     /// The id of `endOfTextToken`, if the vocabulary has it.
     public var endOfTextID: Int? { specialTokens[endOfTextToken] }
 
-    init(model: BytePairModel, specialTokens: [String: Int], endOfTextToken: String = "<|endoftext|>") {
+    init(model: BytePairModel, specialTokens: [String: Int], endOfTextToken: String = "<|endoftext|>",
+         addPrefixSpace: Bool = false) {
         self.model = model
+        self.addPrefixSpace = addPrefixSpace
         self.specialTokens = specialTokens
         self.specialMatcher = SpecialTokenMatcher(specialTokens)
         self.specialBytesByID = Dictionary(specialTokens.map { ($0.value, Array($0.key.utf8)) },
@@ -53,7 +58,7 @@ public struct BPETokenizer: Tokenizer {
 
     /// Encodes ordinary text: special-token text is encoded as plain text (tiktoken's `encode_ordinary`).
     public func encode(_ text: String) -> [Int] {
-        var text = text
+        var text = addPrefixSpace && !text.hasPrefix(" ") ? " " + text : text
         return text.withUTF8 { buffer in
             var state = EncodeState(expectedBytes: buffer.count)
             defer { state.free() }
@@ -81,7 +86,7 @@ public struct BPETokenizer: Tokenizer {
         case .all: disallowed = Set(specialTokens.keys).subtracting(allowed)
         case .only(let names): disallowed = names.subtracting(allowed)
         }
-        var text = text
+        var text = addPrefixSpace && !text.hasPrefix(" ") ? " " + text : text
         let result: Result<[Int], TokenizerError> = text.withUTF8 { buffer in
             if !disallowed.isEmpty,
                let hit = specialMatcher.firstMatch(in: buffer, from: 0, accept: { disallowed.contains($0.text) }) {
@@ -151,5 +156,18 @@ public struct BPETokenizer: Tokenizer {
     /// The id of the ordinary token whose bytes are exactly `bytes`, if any.
     public func tokenID(of bytes: [UInt8]) -> Int? {
         model.tokenMap.find(bytes).map { Int($0) }
+    }
+}
+
+extension BPETokenizer {
+    /// The number of pre-tokenization pieces in `text` (diagnostics and benchmarks).
+    public func pieceCount(_ text: String) -> Int {
+        var text = text
+        return text.withUTF8 { buffer in
+            let pre = PreTokenizer(bytes: buffer, pattern: model.pattern)
+            var i = 0, pieces = 0
+            while i < buffer.count { i = pre.pieceEnd(from: i); pieces += 1 }
+            return pieces
+        }
     }
 }

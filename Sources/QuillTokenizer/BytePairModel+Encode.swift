@@ -40,7 +40,11 @@ struct IDBuffer {
     @inline(__always)
     mutating func append(from source: UnsafePointer<UInt32>, count n: Int) {
         reserve(n)
-        (base + count).update(from: source, count: n)
+        if n <= 4 {  // the usual case: a word is one or two tokens; a loop beats a memmove call
+            for k in 0..<n { base[count + k] = source[k] }
+        } else {
+            (base + count).update(from: source, count: n)
+        }
         count += n
     }
 
@@ -54,31 +58,43 @@ struct IDBuffer {
     }
 }
 
-/// Scratch state of one encode call (or one worker of a parallel encode): output, piece cache, merge buffers.
+/// Scratch state of one encode call (or one worker of a parallel encode): output, piece caches, merge buffers.
 struct EncodeState {
     static let maxCachedPiece = 48
     static let maxSmallPiece = 256
 
     var output: IDBuffer
-    let cache: ByteSliceMap?
+    let useCache: Bool
+    /// Pieces of ≤ 16 bytes (almost all); longer ones up to `maxCachedPiece` go to `longCache`.
+    var shortCache: PieceCache
+    let longCache: ByteSliceMap?
     var cachedIDs: IDBuffer
     let scratchIDs: UnsafeMutablePointer<UInt32>
     let scratchRanks: UnsafeMutablePointer<UInt64>
+    let scratchStarts: UnsafeMutablePointer<Int>
+    /// tiktoken rule only: memoized pair ranks (id pairs repeat across words; a byte-string lookup does not need to).
+    let pairCache: PairMap
 
-    /// `expectedBytes` sizes the buffers; short inputs skip the cache (building it costs more than it saves).
+    /// `expectedBytes` sizes the buffers; short inputs skip the caches (building them costs more than they save).
     init(expectedBytes: Int) {
+        useCache = expectedBytes >= 256
         output = IDBuffer(capacity: expectedBytes / 3 + 16)
-        cache = expectedBytes >= 512 ? ByteSliceMap(capacity: min(expectedBytes / 16, 1 << 16)) : nil
-        cachedIDs = IDBuffer(capacity: expectedBytes >= 512 ? 4096 : 16)
+        shortCache = PieceCache(capacity: useCache ? min(expectedBytes / 64, 1 << 16) : 1)
+        longCache = useCache ? ByteSliceMap(capacity: 256) : nil
+        cachedIDs = IDBuffer(capacity: useCache ? 4096 : 16)
         scratchIDs = .allocate(capacity: Self.maxSmallPiece)
         scratchRanks = .allocate(capacity: Self.maxSmallPiece)
+        scratchStarts = .allocate(capacity: Self.maxSmallPiece + 1)
+        pairCache = PairMap(capacity: useCache ? min(expectedBytes / 64, 1 << 16) : 16)
     }
 
     func free() {
         output.free()
+        shortCache.free()
         cachedIDs.free()
         scratchIDs.deallocate()
         scratchRanks.deallocate()
+        scratchStarts.deallocate()
     }
 }
 
@@ -87,15 +103,49 @@ extension BytePairModel {
     func encodeOrdinary(_ text: UnsafeBufferPointer<UInt8>, state: inout EncodeState) {
         guard let base = text.baseAddress else { return }
         let pre = PreTokenizer(bytes: text, pattern: pattern)
+        let alpha = UnicodeClassTable.shared.asciiAlpha
+        // GPT-2 and cl100k agree on the commonest piece, ` ?[A-Za-z]+` followed by an ASCII non-letter, so it
+        // is found here without the general state machine (o200k splits it by letter case).
+        let fastPath = pattern != .o200k
         let n = text.count
         var i = 0
         while i < n {
-            let end = pre.pieceEnd(from: i)
+            var end = -1
+            if fastPath {
+                var j = i
+                if base[j] == 0x20 && j + 1 < n { j += 1 }
+                if alpha[Int(base[j])] != 0 {
+                    j += 1
+                    while j < n && alpha[Int(base[j])] != 0 { j += 1 }
+                    if j == n || base[j] < 0x80 { end = j }
+                }
+            }
+            if end < 0 { end = pre.pieceEnd(from: i) }
             let length = end - i
             let piece = base + i
             if length == 1 {
                 state.output.append(byteIDs[Int(piece[0])])
-            } else if length <= EncodeState.maxCachedPiece, let cache = state.cache {
+            } else if length <= PieceCache.maxLength && state.useCache {
+                let (lo, hi) = PieceCache.pack(piece, length, readable: n - i)
+                if let hit = state.shortCache.find(lo, hi, length) {
+                    if hit.count == 1 {
+                        state.output.append(UInt32(truncatingIfNeeded: hit.payload))
+                    } else {
+                        state.output.append(from: state.cachedIDs.base + hit.payload, count: hit.count)
+                    }
+                } else {
+                    let start = state.output.count
+                    encodePiece(piece, length, state: &state)
+                    let produced = state.output.count - start
+                    if produced == 1 {
+                        state.shortCache.insert(lo, hi, length, payload: Int(state.output.base[start]), count: 1)
+                    } else {
+                        let offset = state.cachedIDs.count
+                        state.cachedIDs.append(from: state.output.base + start, count: produced)
+                        state.shortCache.insert(lo, hi, length, payload: offset, count: produced)
+                    }
+                }
+            } else if length <= EncodeState.maxCachedPiece, let cache = state.longCache {
                 let h = ByteSliceMap.hash(piece, length)
                 if let packed = cache.find(piece, length, hash: h) {
                     state.output.append(from: state.cachedIDs.base + Int(packed >> 8), count: Int(packed & 0xFF))
@@ -132,12 +182,14 @@ extension BytePairModel {
         }
     }
 
-    /// O(n²) merge over two small arrays: part ids and the packed rank of each adjacent pair.
+    /// O(n²) merge over small arrays: part ids, part start offsets, and the packed rank of each adjacent pair.
     private func mergeSmall(_ piece: UnsafePointer<UInt8>, _ n: Int, state: inout EncodeState) {
         let ids = state.scratchIDs
         let ranks = state.scratchRanks
-        for k in 0..<n { ids[k] = byteIDs[Int(piece[k])] }
-        for k in 0..<(n - 1) { ranks[k] = pairs.lookup(ids[k], ids[k + 1]) }
+        let starts = state.scratchStarts
+        for k in 0..<n { ids[k] = byteIDs[Int(piece[k])]; starts[k] = k }
+        starts[n] = n
+        for k in 0..<(n - 1) { ranks[k] = pairRank(piece, state.pairCache, ids[k], ids[k + 1], start: k, end: k + 2) }
         var m = n
         while m > 1 {
             var best = PairMap.empty
@@ -152,42 +204,50 @@ extension BytePairModel {
             k = at + 1
             while k < m - 1 { ids[k] = ids[k + 1]; k += 1 }
             k = at + 1
+            while k < m { starts[k] = starts[k + 1]; k += 1 }
+            k = at + 1
             while k < m - 2 { ranks[k] = ranks[k + 1]; k += 1 }
             m -= 1
-            if at < m - 1 { ranks[at] = pairs.lookup(ids[at], ids[at + 1]) }
-            if at > 0 { ranks[at - 1] = pairs.lookup(ids[at - 1], ids[at]) }
+            if at < m - 1 {
+                ranks[at] = pairRank(piece, state.pairCache, ids[at], ids[at + 1], start: starts[at], end: starts[at + 2])
+            }
+            if at > 0 {
+                ranks[at - 1] = pairRank(piece, state.pairCache, ids[at - 1], ids[at], start: starts[at - 1], end: starts[at + 1])
+            }
         }
         state.output.append(from: ids, count: m)
     }
 
-    /// O(n log n) merge for long pieces: a min-heap of (rank, position) over a doubly linked list of parts,
-    /// with stale heap entries skipped when popped.
+    /// O(n log n) merge for long pieces: a min-heap of (rank, position) over a doubly linked list of parts
+    /// (a part is named by the offset of its first byte), with stale heap entries skipped when popped.
     private func mergeLarge(_ piece: UnsafePointer<UInt8>, _ n: Int, state: inout EncodeState) {
         var ids = (0..<n).map { byteIDs[Int(piece[$0])] }
         var next = (0..<n).map { $0 + 1 < n ? $0 + 1 : -1 }
         var prev = (0..<n).map { $0 - 1 }
         var alive = [Bool](repeating: true, count: n)
         var heap = MinHeap()
+        func rank(_ k: Int) -> UInt64 {  // of the pair starting at part k, or empty
+            let j = next[k]
+            guard j >= 0 else { return PairMap.empty }
+            return pairRank(piece, state.pairCache, ids[k], ids[j], start: k, end: next[j] >= 0 ? next[j] : n)
+        }
         for k in 0..<(n - 1) {
-            let r = pairs.lookup(ids[k], ids[k + 1])
+            let r = rank(k)
             if r != PairMap.empty { heap.push(rank: r, position: k) }
         }
-        while let (rank, k) = heap.pop() {
-            guard alive[k] else { continue }
+        while let (r, k) = heap.pop() {
+            guard alive[k], next[k] >= 0, rank(k) == r else { continue }
             let j = next[k]
-            guard j >= 0, pairs.lookup(ids[k], ids[j]) == rank else { continue }
-            ids[k] = UInt32(truncatingIfNeeded: rank)
+            ids[k] = UInt32(truncatingIfNeeded: r)
             alive[j] = false
             next[k] = next[j]
             if next[j] >= 0 { prev[next[j]] = k }
             if prev[k] >= 0 {
-                let r = pairs.lookup(ids[prev[k]], ids[k])
-                if r != PairMap.empty { heap.push(rank: r, position: prev[k]) }
+                let left = rank(prev[k])
+                if left != PairMap.empty { heap.push(rank: left, position: prev[k]) }
             }
-            if next[k] >= 0 {
-                let r = pairs.lookup(ids[k], ids[next[k]])
-                if r != PairMap.empty { heap.push(rank: r, position: k) }
-            }
+            let right = rank(k)
+            if right != PairMap.empty { heap.push(rank: right, position: k) }
         }
         var k = 0
         while k >= 0 {

@@ -1,6 +1,6 @@
-// The immutable tables of a byte-level BPE vocabulary (id ↔ bytes, pair → merge) and the
-// ordinary-text encoder over them: pre-tokenize, look each piece up in a per-call cache, else
-// merge the lowest-ranked adjacent pair (leftmost on ties) until none is left — tiktoken's byte-pair merge.
+// The immutable tables of a byte-level BPE vocabulary (id ↔ bytes, and how adjacent parts merge),
+// shared by every copy of a BPETokenizer. Two merge rules: tiktoken's (a pair merges when the
+// concatenation of its bytes is a token, ranked by that token's rank) and Hugging Face's merge list.
 
 import Foundation
 
@@ -11,7 +11,9 @@ final class BytePairModel: @unchecked Sendable {
     let tokenBytes: [UInt8]
     let tokenOffsets: [Int]
     let tokenMap: ByteSliceMap
-    let pairs: PairMap
+    /// Hugging Face merges, `(left, right) → rank << 32 | merged`; nil for tiktoken ranks, where the rank of a
+    /// pair is looked up from its concatenated bytes in `tokenMap` (no table to derive at load time).
+    let pairs: PairMap?
     /// The id of each single byte.
     let byteIDs: UnsafeMutablePointer<UInt32>
     /// tiktoken semantics: a piece that is itself a token is emitted whole before any merging
@@ -21,36 +23,30 @@ final class BytePairModel: @unchecked Sendable {
     /// Ids `0..<idLimit` may be ordinary tokens (gaps have no bytes).
     var idLimit: Int { tokenOffsets.count - 1 }
 
-    /// Builds the tables. With `merges == nil` (tiktoken rank files) a pair merges when the concatenation
-    /// of its bytes is a token, with that token's rank; otherwise merges are `(left, right)` ids in rank order.
-    init(tokens: [(bytes: [UInt8], id: Int)], merges: [(left: Int, right: Int)]?, pattern: PreTokenizerPattern,
-         wholePieceLookup: Bool, source: String) throws(TokenizerError) {
+    /// Builds the tables from token bytes in id order. `pairs == nil` selects tiktoken's merge rule,
+    /// which requires every token's rank to equal its id.
+    init(tokenBytes: [UInt8], tokenOffsets: [Int], pairs entries: [(left: UInt32, right: UInt32, rank: UInt32, merged: UInt32)]?,
+         pattern: PreTokenizerPattern, wholePieceLookup: Bool, source: String) throws(TokenizerError) {
         self.pattern = pattern
         self.wholePieceLookup = wholePieceLookup
-        let limit = (tokens.map(\.id).max() ?? -1) + 1
-        var lengths = [Int](repeating: 0, count: limit)
-        var byID = [[UInt8]?](repeating: nil, count: limit)
-        let map = ByteSliceMap(capacity: tokens.count, keyBytes: tokens.reduce(0) { $0 + $1.bytes.count })
-        for (bytes, id) in tokens {
-            guard id >= 0, !bytes.isEmpty else {
-                throw .malformedTokenizerFile(path: source, reason: "token id \(id) is negative or has no bytes")
+        self.tokenBytes = tokenBytes
+        self.tokenOffsets = tokenOffsets
+        let limit = tokenOffsets.count - 1
+        let map = ByteSliceMap(capacity: limit, keyBytes: tokenBytes.count)
+        var duplicate: Int?
+        tokenBytes.withUnsafeBufferPointer { blob in
+            guard let base = blob.baseAddress else { return }
+            for id in 0..<limit where tokenOffsets[id] < tokenOffsets[id + 1] {
+                let start = base + tokenOffsets[id], length = tokenOffsets[id + 1] - tokenOffsets[id]
+                let h = ByteSliceMap.hash(start, length)
+                if map.find(start, length, hash: h) != nil { duplicate = id }
+                map.insert(start, length, hash: h, value: UInt64(id))
             }
-            if byID[id] != nil {
-                throw .malformedTokenizerFile(path: source, reason: "token id \(id) appears twice")
-            }
-            byID[id] = bytes
-            lengths[id] = bytes.count
-            map.insert(bytes, value: UInt64(id))
         }
-        var offsets = [Int](repeating: 0, count: limit + 1)
-        for id in 0..<limit { offsets[id + 1] = offsets[id] + lengths[id] }
-        var blob = [UInt8]()
-        blob.reserveCapacity(offsets[limit])
-        for bytes in byID { if let bytes { blob.append(contentsOf: bytes) } }
-        tokenBytes = blob
-        tokenOffsets = offsets
+        if let duplicate {
+            throw .malformedTokenizerFile(path: source, reason: "token id \(duplicate) has the same bytes as an earlier token")
+        }
         tokenMap = map
-
         byteIDs = .allocate(capacity: 256)
         for b in 0..<256 {
             guard let id = map.find([UInt8(b)]) else {
@@ -60,43 +56,85 @@ final class BytePairModel: @unchecked Sendable {
             }
             byteIDs[b] = UInt32(id)
         }
+        guard let entries else {
+            pairs = nil
+            return
+        }
+        let table = PairMap(capacity: entries.count)
+        for e in entries {
+            guard Int(e.left) < limit, Int(e.right) < limit, Int(e.merged) < limit else {
+                byteIDs.deallocate()
+                throw .malformedTokenizerFile(path: source, reason: "merge (\(e.left), \(e.right)) → \(e.merged) "
+                    + "refers to ids outside 0..<\(limit)")
+            }
+            if table.lookup(e.left, e.right) == PairMap.empty {
+                table.insert(left: e.left, right: e.right, rank: e.rank, merged: e.merged)
+            }
+        }
+        pairs = table
+    }
 
+    /// Builds the tables from (bytes, id) tokens and, for Hugging Face models, merges as (left id, right id)
+    /// in rank order.
+    convenience init(tokens: [(bytes: [UInt8], id: Int)], merges: [(left: Int, right: Int)]?, pattern: PreTokenizerPattern,
+                     wholePieceLookup: Bool, source: String) throws(TokenizerError) {
+        let limit = (tokens.map(\.id).max() ?? -1) + 1
+        var byID = [[UInt8]?](repeating: nil, count: limit)
+        for (bytes, id) in tokens {
+            guard id >= 0, !bytes.isEmpty else {
+                throw .malformedTokenizerFile(path: source, reason: "token id \(id) is negative or has no bytes")
+            }
+            guard byID[id] == nil else { throw .malformedTokenizerFile(path: source, reason: "token id \(id) appears twice") }
+            byID[id] = bytes
+        }
+        var offsets = [Int](repeating: 0, count: limit + 1)
+        var blob: [UInt8] = []
+        for id in 0..<limit {
+            if let bytes = byID[id] { blob.append(contentsOf: bytes) }
+            offsets[id + 1] = blob.count
+        }
+        var entries: [(left: UInt32, right: UInt32, rank: UInt32, merged: UInt32)]?
         if let merges {
-            pairs = PairMap(capacity: merges.count)
+            var lookup: [[UInt8]: Int] = [:]
+            for (bytes, id) in tokens { lookup[bytes] = id }
+            entries = []
+            entries!.reserveCapacity(merges.count)
             for (rank, merge) in merges.enumerated() {
                 guard merge.left >= 0, merge.left < limit, merge.right >= 0, merge.right < limit,
-                      let left = byID[merge.left], let right = byID[merge.right],
-                      let merged = map.find(left + right) else {
+                      let left = byID[merge.left], let right = byID[merge.right], let merged = lookup[left + right] else {
                     throw .malformedTokenizerFile(path: source, reason: "merge #\(rank) (\(merge.left), \(merge.right)) "
                         + "does not produce a token of the vocabulary")
                 }
-                if pairs.lookup(UInt32(merge.left), UInt32(merge.right)) == PairMap.empty {
-                    pairs.insert(left: UInt32(merge.left), right: UInt32(merge.right), rank: UInt32(rank),
-                                 merged: UInt32(merged))
-                }
+                entries!.append((UInt32(merge.left), UInt32(merge.right), UInt32(rank), UInt32(merged)))
             }
-        } else {
-            pairs = PairMap(capacity: tokens.count * 2)
-            Self.derivePairs(byID: byID, map: map, into: pairs)
+        } else if let bad = tokens.first(where: { $0.id >= limit }) {
+            throw .malformedTokenizerFile(path: source, reason: "rank \(bad.id) out of range")
         }
+        try self.init(tokenBytes: blob, tokenOffsets: offsets, pairs: entries, pattern: pattern,
+                      wholePieceLookup: wholePieceLookup, source: source)
     }
 
     deinit { byteIDs.deallocate() }
 
-    /// For rank files: every split of every token into two tokens is a merge with the whole token's rank.
-    private static func derivePairs(byID: [[UInt8]?], map: ByteSliceMap, into pairs: PairMap) {
-        for (id, bytes) in byID.enumerated() {
-            guard let bytes, bytes.count >= 2 else { continue }
-            bytes.withUnsafeBufferPointer { buffer in
-                let base = buffer.baseAddress!
-                for split in 1..<buffer.count {
-                    guard let left = map.find(base, split),
-                          let right = map.find(base + split, buffer.count - split) else { continue }
-                    pairs.insert(left: UInt32(left), right: UInt32(right), rank: UInt32(id), merged: UInt32(id))
-                }
-            }
+    /// The packed `rank << 32 | mergedID` of merging the parts `left` (bytes `start..<middle` of the piece)
+    /// and `right` (bytes `middle..<end`), or `PairMap.empty`. Under the tiktoken rule the answer is memoized
+    /// in `cache`, keyed by the id pair.
+    @inline(__always)
+    func pairRank(_ piece: UnsafePointer<UInt8>, _ cache: PairMap, _ left: UInt32, _ right: UInt32,
+                  start: Int, end: Int) -> UInt64 {
+        if let pairs { return pairs.lookup(left, right) }
+        let cached = cache.lookup(left, right)
+        if cached != PairMap.empty { return cached == Self.noMerge ? PairMap.empty : cached }
+        guard let id = tokenMap.find(piece + start, end - start) else {
+            cache.insert(left: left, right: right, rank: UInt32.max, merged: UInt32.max - 1)
+            return PairMap.empty
         }
+        cache.insert(left: left, right: right, rank: UInt32(id), merged: UInt32(id))
+        return id << 32 | id
     }
+
+    /// What `pairRank`'s cache stores for a pair that never merges.
+    static let noMerge: UInt64 = UInt64(UInt32.max) << 32 | UInt64(UInt32.max - 1)
 
     /// The bytes of ordinary token `id`, or nil when `id` is not one.
     func bytes(of id: Int) -> ArraySlice<UInt8>? {

@@ -80,12 +80,20 @@ struct PreTokenizer {
     /// is disjoint from it).
     @inline(__always)
     func run(from i: Int, mask: CharacterClass, invert: Bool = false, limit: Int = .max) -> Int {
+        let n = bytes.count
+        let bits = mask.rawValue
         var j = i
         var taken = 0
-        while j < bytes.count && taken < limit {
-            let s = scalar(at: j)
-            if s.cls.isDisjoint(with: mask) != invert { break }
-            j += s.length
+        while j < n && taken < limit {
+            let b = bytes[j]
+            if b < 0x80 {  // ASCII fast path: one table load
+                if (ascii[Int(b)] & bits == 0) != invert { break }
+                j += 1
+            } else {
+                let s = scalar(at: j)
+                if (s.cls.rawValue & bits == 0) != invert { break }
+                j += s.length
+            }
             taken += 1
         }
         return j

@@ -29,6 +29,8 @@ final class UnicodeClassTable: @unchecked Sendable {
     private let stage2: UnsafeMutablePointer<UInt8>
     /// The ASCII classes, consulted before the two-stage table.
     let ascii: UnsafeMutablePointer<UInt8>
+    /// 256 entries, 1 for `A`–`Z` and `a`–`z`: the encoder's fast path.
+    let asciiAlpha: UnsafeMutablePointer<UInt8>
 
     private init() {
         var stage1 = [UInt16](repeating: 0, count: 0x110000 >> 8)
@@ -36,8 +38,12 @@ final class UnicodeClassTable: @unchecked Sendable {
         var blockIndex: [[UInt8]: UInt16] = [:]
         var block = [UInt8](repeating: 0, count: 256)
         for high in 0..<(0x110000 >> 8) {
-            for low in 0..<256 {
-                block[low] = Self.computeClass(UInt32(high << 8 | low)).rawValue
+            // Planes 4–13 are unassigned and 15–16 private use: no letters, numbers or spaces there.
+            let plane = high >> 8
+            if (4...13).contains(plane) || plane >= 15 {
+                for low in 0..<256 { block[low] = 0 }
+            } else {
+                for low in 0..<256 { block[low] = Self.computeClass(UInt32(high << 8 | low)).rawValue }
             }
             if let existing = blockIndex[block] {
                 stage1[high] = existing
@@ -55,6 +61,8 @@ final class UnicodeClassTable: @unchecked Sendable {
         let ascii = (0..<128).map { Self.computeClass(UInt32($0)).rawValue }
         self.ascii = .allocate(capacity: 128)
         self.ascii.initialize(from: ascii, count: 128)
+        self.asciiAlpha = .allocate(capacity: 256)
+        for b in 0..<256 { self.asciiAlpha[b] = (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) ? 1 : 0 }
     }
 
     /// The class of `value` (a Unicode scalar value; surrogates and out-of-range values are "other").
@@ -64,6 +72,14 @@ final class UnicodeClassTable: @unchecked Sendable {
             return CharacterClass(rawValue: stage2[Int(stage1[Int(value >> 8)]) << 8 | Int(value & 0xFF)])
         }
         return []
+    }
+
+    /// The White_Space property (stable since Unicode 6.3; cheaper than asking the property API 1.1M times).
+    static func isWhiteSpace(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+        default: return false
+        }
     }
 
     private static func computeClass(_ value: UInt32) -> CharacterClass {
@@ -84,7 +100,7 @@ final class UnicodeClassTable: @unchecked Sendable {
         default:
             break
         }
-        if properties.isWhitespace { result.insert(.whitespace) }
+        if Self.isWhiteSpace(value) { result.insert(.whitespace) }
         if value == 0x0A || value == 0x0D { result.insert(.newline) }
         return result
     }
