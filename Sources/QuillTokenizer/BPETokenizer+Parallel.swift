@@ -18,11 +18,11 @@ extension BPETokenizer {
     }
 
     /// Encodes one large text (ordinary encoding) on several cores; identical to `encode(text)`.
-    /// - Parameter chunkCount: number of pieces to cut the text into (default: 4 × active processors).
+    /// - Parameter chunkCount: number of pieces to cut the text into (default: one per active processor; each chunk warms its own piece cache).
     public func encodeParallel(_ text: String, chunkCount: Int? = nil) -> [Int] {
         var text = text
         return text.withUTF8 { buffer -> [Int] in
-            let chunks = Self.safeChunks(buffer, count: chunkCount ?? ProcessInfo.processInfo.activeProcessorCount * 4)
+            let chunks = Self.safeChunks(buffer, count: chunkCount ?? ProcessInfo.processInfo.activeProcessorCount)
             var parts = [[Int]](repeating: [], count: chunks.count)
             parts.withUnsafeMutableBufferPointer { output in
                 let output = output
