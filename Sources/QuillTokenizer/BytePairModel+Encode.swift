@@ -79,7 +79,7 @@ struct EncodeState {
     init(expectedBytes: Int) {
         useCache = expectedBytes >= 256
         output = IDBuffer(capacity: expectedBytes / 3 + 16)
-        shortCache = PieceCache(capacity: useCache ? min(expectedBytes / 64, 1 << 16) : 1)
+        shortCache = PieceCache(capacity: useCache ? min(expectedBytes / 128, 1 << 15) : 1)
         longCache = useCache ? ByteSliceMap(capacity: 256) : nil
         cachedIDs = IDBuffer(capacity: useCache ? 4096 : 16)
         scratchIDs = .allocate(capacity: Self.maxSmallPiece)

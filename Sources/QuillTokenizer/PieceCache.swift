@@ -20,7 +20,7 @@ struct PieceCache {
 
     init(capacity: Int) {
         var size = 64
-        while size < capacity * 2 { size <<= 1 }
+        while size * 3 < capacity * 4 { size <<= 1 }
         slots = .allocate(capacity: size)
         slots.initialize(repeating: Slot(lo: 0, hi: 0, meta: 0), count: size)
         mask = size - 1
@@ -72,7 +72,7 @@ struct PieceCache {
     }
 
     mutating func insert(_ lo: UInt64, _ hi: UInt64, _ n: Int, payload: Int, count: Int) {
-        if (used + 1) * 2 > mask + 1 { grow() }
+        if (used + 1) * 4 > (mask + 1) * 3 { grow() }  // load ≤ 3/4: a smaller table stays in cache
         var index = slotIndex(lo, hi, n)
         while slots[index].meta != 0 { index = (index + 1) & mask }
         slots[index] = Slot(lo: lo, hi: hi, meta: UInt64(n) << 56 | UInt64(count) << 48 | UInt64(payload))
