@@ -11,7 +11,9 @@ struct Quill: ParsableCommand {
           quill generate --prompt "ROMEO:" --max-tokens 200
           quill data prepare --input .assets/shakespeare --output data/shakespeare
           quill train --config Models/shakespeare-gpt/train.yaml --output runs/shakespeare
+          quill tokenize --tokenizer gpt2 --count --price-per-million 5.00 "Hello, world"
+          quill inspect Models/shakespeare-gpt
         """,
         subcommands: [GenerateCommand.self, DataCommand.self, TrainCommand.self, BenchCommand.self,
-                       InspectCommand.self])
+                       TokenizeCommand.self, TokenizerCommand.self, InspectCommand.self])
 }

@@ -1,0 +1,149 @@
+// The immutable tables of a byte-level BPE vocabulary (id ↔ bytes, and how adjacent parts merge),
+// shared by every copy of a BPETokenizer. Two merge rules: tiktoken's (a pair merges when the
+// concatenation of its bytes is a token, ranked by that token's rank) and Hugging Face's merge list.
+
+import Foundation
+
+/// Tables shared by every copy of a `BPETokenizer`; built once by a loader or the trainer.
+final class BytePairModel: @unchecked Sendable {
+    let pattern: PreTokenizerPattern
+    /// Concatenated bytes of every ordinary token; token `id` is `tokenBytes[tokenOffsets[id]..<tokenOffsets[id + 1]]`.
+    let tokenBytes: [UInt8]
+    let tokenOffsets: [Int]
+    let tokenMap: ByteSliceMap
+    /// Hugging Face merges, `(left, right) → rank << 32 | merged`; nil for tiktoken ranks, where the rank of a
+    /// pair is looked up from its concatenated bytes in `tokenMap` (no table to derive at load time).
+    let pairs: PairMap?
+    /// The id of each single byte.
+    let byteIDs: UnsafeMutablePointer<UInt32>
+    /// tiktoken semantics: a piece that is itself a token is emitted whole before any merging
+    /// (Hugging Face calls this `ignore_merges`).
+    let wholePieceLookup: Bool
+
+    /// Ids `0..<idLimit` may be ordinary tokens (gaps have no bytes).
+    var idLimit: Int { tokenOffsets.count - 1 }
+
+    /// Builds the tables from token bytes in id order. `pairs == nil` selects tiktoken's merge rule,
+    /// which requires every token's rank to equal its id.
+    init(tokenBytes: [UInt8], tokenOffsets: [Int], pairs entries: [(left: UInt32, right: UInt32, rank: UInt32, merged: UInt32)]?,
+         pattern: PreTokenizerPattern, wholePieceLookup: Bool, source: String) throws(TokenizerError) {
+        self.pattern = pattern
+        self.wholePieceLookup = wholePieceLookup
+        self.tokenBytes = tokenBytes
+        self.tokenOffsets = tokenOffsets
+        let limit = tokenOffsets.count - 1
+        let map = ByteSliceMap(capacity: limit, keyBytes: tokenBytes.count)
+        var duplicate: Int?
+        tokenBytes.withUnsafeBufferPointer { blob in
+            guard let base = blob.baseAddress else { return }
+            for id in 0..<limit where tokenOffsets[id] < tokenOffsets[id + 1] {
+                let start = base + tokenOffsets[id], length = tokenOffsets[id + 1] - tokenOffsets[id]
+                let h = ByteSliceMap.hash(start, length)
+                if map.find(start, length, hash: h) != nil { duplicate = id }
+                map.insert(start, length, hash: h, value: UInt64(id))
+            }
+        }
+        if let duplicate {
+            throw .malformedTokenizerFile(path: source, reason: "token id \(duplicate) has the same bytes as an earlier token")
+        }
+        tokenMap = map
+        byteIDs = .allocate(capacity: 256)
+        for b in 0..<256 {
+            guard let id = map.find([UInt8(b)]) else {
+                byteIDs.deallocate()
+                throw .malformedTokenizerFile(path: source, reason: "byte 0x\(String(b, radix: 16)) has no token; "
+                    + "a byte-level BPE vocabulary needs all 256 single bytes")
+            }
+            byteIDs[b] = UInt32(id)
+        }
+        guard let entries else {
+            pairs = nil
+            return
+        }
+        let table = PairMap(capacity: entries.count)
+        for e in entries {
+            guard Int(e.left) < limit, Int(e.right) < limit, Int(e.merged) < limit else {
+                byteIDs.deallocate()
+                throw .malformedTokenizerFile(path: source, reason: "merge (\(e.left), \(e.right)) → \(e.merged) "
+                    + "refers to ids outside 0..<\(limit)")
+            }
+            if table.lookup(e.left, e.right) == PairMap.empty {
+                table.insert(left: e.left, right: e.right, rank: e.rank, merged: e.merged)
+            }
+        }
+        pairs = table
+    }
+
+    /// Builds the tables from (bytes, id) tokens and, for Hugging Face models, merges as (left id, right id)
+    /// in rank order.
+    convenience init(tokens: [(bytes: [UInt8], id: Int)], merges: [(left: Int, right: Int)]?, pattern: PreTokenizerPattern,
+                     wholePieceLookup: Bool, source: String) throws(TokenizerError) {
+        let limit = (tokens.map(\.id).max() ?? -1) + 1
+        var byID = [[UInt8]?](repeating: nil, count: limit)
+        for (bytes, id) in tokens {
+            guard id >= 0, !bytes.isEmpty else {
+                throw .malformedTokenizerFile(path: source, reason: "token id \(id) is negative or has no bytes")
+            }
+            guard byID[id] == nil else { throw .malformedTokenizerFile(path: source, reason: "token id \(id) appears twice") }
+            byID[id] = bytes
+        }
+        var offsets = [Int](repeating: 0, count: limit + 1)
+        var blob: [UInt8] = []
+        for id in 0..<limit {
+            if let bytes = byID[id] { blob.append(contentsOf: bytes) }
+            offsets[id + 1] = blob.count
+        }
+        var entries: [(left: UInt32, right: UInt32, rank: UInt32, merged: UInt32)]?
+        if let merges {
+            var lookup: [[UInt8]: Int] = [:]
+            for (bytes, id) in tokens { lookup[bytes] = id }
+            entries = []
+            entries!.reserveCapacity(merges.count)
+            for (rank, merge) in merges.enumerated() {
+                guard merge.left >= 0, merge.left < limit, merge.right >= 0, merge.right < limit,
+                      let left = byID[merge.left], let right = byID[merge.right], let merged = lookup[left + right] else {
+                    throw .malformedTokenizerFile(path: source, reason: "merge #\(rank) (\(merge.left), \(merge.right)) "
+                        + "does not produce a token of the vocabulary")
+                }
+                entries!.append((UInt32(merge.left), UInt32(merge.right), UInt32(rank), UInt32(merged)))
+            }
+        } else if let bad = tokens.first(where: { $0.id >= limit }) {
+            throw .malformedTokenizerFile(path: source, reason: "rank \(bad.id) out of range")
+        }
+        try self.init(tokenBytes: blob, tokenOffsets: offsets, pairs: entries, pattern: pattern,
+                      wholePieceLookup: wholePieceLookup, source: source)
+    }
+
+    deinit { byteIDs.deallocate() }
+
+    /// The packed `rank << 32 | mergedID` of merging the parts `left` (bytes `start..<middle` of the piece)
+    /// and `right` (bytes `middle..<end`), or `PairMap.empty`. Under the tiktoken rule the answer is memoized
+    /// in `cache`, keyed by the id pair.
+    @inline(__always)
+    func pairRank(_ piece: UnsafePointer<UInt8>, _ cache: PairMap, _ left: UInt32, _ right: UInt32,
+                  start: Int, end: Int) -> UInt64 {
+        if let pairs { return pairs.lookup(left, right) }
+        let cached = cache.lookup(left, right)
+        if cached != PairMap.empty { return cached == Self.noMerge ? PairMap.empty : cached }
+        guard let id = tokenMap.find(piece + start, end - start) else {
+            cache.insert(left: left, right: right, rank: UInt32.max, merged: UInt32.max - 1)
+            return PairMap.empty
+        }
+        cache.insert(left: left, right: right, rank: UInt32(id), merged: UInt32(id))
+        return id << 32 | id
+    }
+
+    /// What `pairRank`'s cache stores for a pair that never merges.
+    static let noMerge: UInt64 = UInt64(UInt32.max) << 32 | UInt64(UInt32.max - 1)
+
+    /// The bytes of ordinary token `id`, or nil when `id` is not one.
+    func bytes(of id: Int) -> ArraySlice<UInt8>? {
+        guard id >= 0, id < idLimit, tokenOffsets[id] < tokenOffsets[id + 1] else { return nil }
+        return tokenBytes[tokenOffsets[id]..<tokenOffsets[id + 1]]
+    }
+
+    /// Every ordinary token as (id, bytes), in id order.
+    func allTokens() -> [(id: Int, bytes: [UInt8])] {
+        (0..<idLimit).compactMap { id in bytes(of: id).map { (id, Array($0)) } }
+    }
+}

@@ -1,0 +1,93 @@
+// `quill tokenize`: text → token ids, pieces, counts and API-style cost, plus a throughput benchmark
+// of the loaded tokenizer (serial and parallel, checked to give identical ids).
+
+import ArgumentParser
+import Foundation
+import QuillTokenizer
+
+struct TokenizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Encode text into token ids, pieces or a token count.",
+        discussion: """
+            Examples:
+              quill tokenize --tokenizer gpt2 "Hello world"
+              quill tokenize --tokenizer .assets/all-MiniLM-L6-v2 --pieces "Hello world"
+              quill tokenize --tokenizer gpt2 --file .assets/shakespeare.txt --count --price-per-million 5.00
+              quill tokenize --tokenizer gpt2 --file .assets/shakespeare.txt --benchmark
+            """)
+
+    @Option(help: "A tiktoken rank file, tokenizer.json, .quilltok file, model directory, 'gpt2' or 'bytes'.")
+    var tokenizer: String = "gpt2"
+
+    @Option(help: "Read the text from this file instead of the argument.")
+    var file: String?
+
+    @Flag(help: "Print a JSON object {\"ids\": [...], \"count\": n}.")
+    var json = false
+
+    @Flag(help: "Print each token's text (bytes shown with Swift escapes) instead of ids.")
+    var pieces = false
+
+    @Flag(help: "Print only the number of tokens.")
+    var count = false
+
+    @Option(help: "With --count: also print the cost at this price per million tokens.")
+    var pricePerMillion: Double?
+
+    @Flag(help: "Allow special-token text (e.g. <|endoftext|>) to become special tokens (BPE only).")
+    var allowSpecial = false
+
+    @Flag(help: "Measure load time and encode throughput (serial and parallel) on the input.")
+    var benchmark = false
+
+    @Argument(help: "The text to encode (when --file is not given).")
+    var text: String?
+
+    func run() throws {
+        let loadStart = DispatchTime.now()
+        let loaded: any Tokenizer
+        do { loaded = try TokenizerLoader.load(tokenizer) } catch { throw ValidationError(error.description) }
+        let loadSeconds = Self.seconds(since: loadStart)
+        let input = try readInput()
+        if benchmark {
+            try TokenizerBenchmark.run(loaded, text: input, loadSeconds: loadSeconds)
+            return
+        }
+        var ids: [Int]
+        if allowSpecial, let bpe = loaded as? BPETokenizer {
+            do { ids = try bpe.encode(input, allowedSpecial: .all) } catch { throw ValidationError(error.description) }
+        } else {
+            ids = loaded.encode(input)
+        }
+        if count {
+            var line = "\(ids.count) tokens"
+            if let price = pricePerMillion {
+                line += String(format: ", $%.6f at $%.2f per million tokens", Double(ids.count) * price / 1e6, price)
+            }
+            print(line)
+        } else if json {
+            print("{\"count\": \(ids.count), \"ids\": [\(ids.map(String.init).joined(separator: ", "))]}")
+        } else if pieces {
+            print(ids.map { String(decoding: loaded.decodeBytes([$0]), as: UTF8.self).debugDescription }
+                .joined(separator: " "))
+        } else {
+            print(ids.map(String.init).joined(separator: " "))
+        }
+    }
+
+    private func readInput() throws -> String {
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ValidationError("cannot read \(file)")
+            }
+            return String(decoding: data, as: UTF8.self)
+        }
+        guard let text else { throw ValidationError("give the text to encode, or --file FILE") }
+        return text
+    }
+
+    static func seconds(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+}
