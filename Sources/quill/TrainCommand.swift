@@ -2,6 +2,7 @@
 // progress bar (step, loss, lr, tokens/s, ETA), periodic eval, checkpoints and --resume.
 import ArgumentParser
 import Foundation
+import QuillFormats
 import QuillTensor
 import QuillTokenizer
 import QuillTraining
@@ -17,6 +18,7 @@ struct TrainCommand: ParsableCommand {
           quill train --config Models/shakespeare-gpt/train.yaml --output runs/shakespeare
           quill train --data data/shakespeare --n-layer 4 --n-embd 128 --max-steps 2000 --output runs/small
           quill train --config Models/shakespeare-gpt/train.yaml --output runs/shakespeare --resume
+          quill train --config Models/shakespeare-gpt/train.yaml --output runs/shakespeare --export Models/shakespeare-gpt
         """)
 
     @Option(help: "JSON or flat YAML training config.") var config: String?
@@ -41,6 +43,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("checkpoint-interval")) var checkpointInterval: Int?
     @Option var seed: UInt64?
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Option(help: "After training, also write the model (HF files only) to this folder.") var export: String?
+    @Option(name: .customLong("export-dtype"), help: "Storage type of the exported weights: f32, f16 or bf16.")
+    var exportDtype: String = "f16"
 
     func resolvedConfig() throws -> TrainingConfig {
         var c = try config.map { try TrainingConfig.load(url: URL(fileURLWithPath: $0)) } ?? TrainingConfig()
@@ -58,6 +63,10 @@ struct TrainCommand: ParsableCommand {
         try runReportingErrors {
             if let threads { Parallel.configure(threads: threads) }
             let c = try resolvedConfig()
+            // Checked before training so a typo does not surface after an hour of work.
+            guard let dtype = SafetensorsDType(rawValue: exportDtype.uppercased()), [.f32, .f16, .bf16].contains(dtype) else {
+                throw CommandError("--export-dtype must be f32, f16 or bf16, got '\(exportDtype)'")
+            }
             let tok = ByteTokenizer()
             let trainer = try Trainer(config: c, output: URL(fileURLWithPath: output), tokenizerName: "bytes",
                                       vocabularySize: tok.vocabularySize, eosTokenID: tok.endOfTextID, resume: resume)
@@ -70,6 +79,10 @@ struct TrainCommand: ParsableCommand {
                 if let v = p.validationLoss {
                     FileHandle.standardError.write(Data(String(format: "\nstep %d: val loss %.4f\n", p.step, v).utf8))
                 }
+            }
+            if let export {
+                try trainer.model.save(directory: URL(fileURLWithPath: export), dtype: dtype)
+                print("exported \(exportDtype) model to \(export)")
             }
             let last = trainer.state.validationLosses.last.map { String(format: "%.4f", $0.loss) } ?? "n/a"
             print("done: step \(trainer.state.step), val loss \(last), \(ProgressBar.duration(trainer.state.elapsedSeconds)) of training; checkpoint in \(output)")
