@@ -8,7 +8,7 @@ import QuillTensor
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmarks.", subcommands: [TrainBench.self])
+        commandName: "bench", abstract: "Benchmarks.", subcommands: [TrainBench.self, LoadBench.self, EmbedBench.self])
 }
 
 struct TrainBench: ParsableCommand {

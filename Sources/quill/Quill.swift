@@ -13,7 +13,10 @@ struct Quill: ParsableCommand {
           quill train --config Models/shakespeare-gpt/train.yaml --output runs/shakespeare
           quill tokenize --tokenizer gpt2 --count --price-per-million 5.00 "Hello, world"
           quill inspect Models/shakespeare-gpt
+          quill convert Tests/QuillModelsTests/Fixtures/llama_tiny llama_tiny.gguf --type q8_0
+          quill embed --model .assets/all-MiniLM-L6-v2 "A man is eating food."
         """,
         subcommands: [GenerateCommand.self, DataCommand.self, TrainCommand.self, BenchCommand.self,
-                       TokenizeCommand.self, TokenizerCommand.self, InspectCommand.self])
+                       TokenizeCommand.self, TokenizerCommand.self, InspectCommand.self,
+                       EmbedCommand.self, ConvertCommand.self])
 }

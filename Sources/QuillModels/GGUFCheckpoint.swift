@@ -1,0 +1,126 @@
+// GPT-2 and Llama-family models to and from GGUF files (spec v3) with llama.cpp's metadata keys
+// (`gpt2.*`, `llama.*`, `qwen2.*`) and tensor names (GGUFTensorMap). Tensors are dequantized to f32
+// on load (F32/F16/BF16/Q8_0/Q4_0); on write, 2-D weights take the requested type and 1-D ones stay F32.
+import Foundation
+import QuillFormats
+import QuillTensor
+import QuillTokenizer
+
+/// Loads and writes language models as GGUF.
+///
+/// ```swift
+/// let (model, tokenizer) = try GGUFCheckpoint.load(url: URL(fileURLWithPath: "tiny.gguf"))
+/// try GGUFCheckpoint.write(model, tokenizer: tokenizer, to: URL(fileURLWithPath: "tiny-q8.gguf"), type: .q8_0)
+/// ```
+public enum GGUFCheckpoint {
+    /// Architectures (`general.architecture`) Quill loads.
+    public static let architectures = ["gpt2", "llama", "qwen2"]
+
+    /// Loads the model and its tokenizer (nil when the file stores none).
+    public static func load(url: URL) throws -> (model: any LanguageModel, tokenizer: BPETokenizer?) {
+        let file = try GGUFFile(url: url)
+        let model = try loadModel(file)
+        return (model, try GGUFTokenizer.read(file))
+    }
+
+    /// The model in an already opened file.
+    public static func loadModel(_ file: GGUFFile) throws -> any LanguageModel {
+        let meta = GGUFHyperparameters(file: file)
+        switch file.architecture {
+        case "gpt2":
+            let config = try meta.gpt2Config()
+            let model = try GPT(config: config)
+            try fill(model.namedParameters, from: file, maps: GGUFTensorMap.gpt2(config))
+            return model
+        case "llama", "qwen2":
+            let config = try meta.llamaConfig()
+            let model = try Llama(config: config)
+            try fill(model.namedParameters, from: file, maps: GGUFTensorMap.llama(config))
+            return model
+        case let other:
+            throw ModelError.unsupported("\(file.fileName): general.architecture '\(other ?? "missing")'; Quill loads "
+                + architectures.joined(separator: ", ") + " from GGUF")
+        }
+    }
+
+    /// Writes `model` (GPT or Llama) with `tokenizer` (nil: a placeholder vocabulary, see GGUFTokenizer)
+    /// as GGUF; 2-D tensors are stored as `type` (F32, F16, Q8_0, Q4_0), falling back to F16 for rows
+    /// that are not a multiple of the block size, as llama.cpp's converter does.
+    public static func write(_ model: any LanguageModel, tokenizer: BPETokenizer?, to url: URL, type: GGMLType = .f32,
+                             name: String? = nil) throws {
+        guard [.f32, .f16, .q8_0, .q4_0].contains(type) else {
+            throw ModelError.unsupported("GGUF output type \(type.name); Quill writes F32, F16, Q8_0 and Q4_0")
+        }
+        var writer = GGUFWriter()
+        let parameters: [(name: String, tensor: Tensor)], maps: [GGUFTensorMapping], bos: Int?, eos: Int?
+        if let gpt = model as? GPT {
+            GGUFHyperparameters.addGPT2(gpt.config, to: &writer)
+            parameters = gpt.namedParameters
+            maps = GGUFTensorMap.gpt2(gpt.config)
+            (bos, eos) = (gpt.config.eosTokenID, gpt.config.eosTokenID)
+        } else if let llama = model as? Llama {
+            try GGUFHyperparameters.addLlama(llama.config, to: &writer)
+            parameters = llama.namedParameters
+            maps = GGUFTensorMap.llama(llama.config)
+            (bos, eos) = (llama.config.bosTokenID, llama.config.eosTokenIDs.first)
+        } else {
+            throw ModelError.unsupported("GGUF export of \(Swift.type(of: model)); Quill writes GPT and Llama models")
+        }
+        writer.addMetadata("general.name", .string(name ?? url.deletingPathExtension().lastPathComponent))
+        writer.addMetadata("general.file_type", .uint32(fileType(type)))
+        if type == .q8_0 || type == .q4_0 { writer.addMetadata("general.quantization_version", .uint32(2)) }
+        for (key, value) in try GGUFTokenizer.metadata(for: tokenizer, vocabularySize: model.vocabularySize,
+                                                       bosTokenID: bos, eosTokenID: eos) {
+            writer.addMetadata(key, value)
+        }
+        let byName = Dictionary(parameters.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        for map in maps {
+            if let tensor = byName[map.quill] {
+                let shape = map.ggufShape(tensor.shape)
+                let values = map.toGGUF(tensor.scalars, shape: tensor.shape)
+                try writer.addTensor(name: map.gguf, shape: shape, floats: values, as: storageType(type, shape: shape))
+            } else if let gpt = model as? GPT, map.gguf.hasSuffix(".bias") {
+                // llama.cpp's gpt2 graph requires every bias: a bias-free model gets exact zeros.
+                let width = gpt.config.nEmbd * (map.gguf.contains("attn_qkv") ? 3 : map.gguf.contains("ffn_up") ? 4 : 1)
+                try writer.addTensor(name: map.gguf, shape: [width], floats: [Float](repeating: 0, count: width))
+            }
+        }
+        if let gpt = model as? GPT {   // GPT-2's head is tied; llama.cpp's converter stores it as output.weight too
+            try writer.addTensor(name: "output.weight", shape: gpt.wte.weight.shape, floats: gpt.wte.weight.scalars,
+                                 as: storageType(type, shape: gpt.wte.weight.shape))
+        }
+        try writer.write(to: url)
+    }
+
+    /// Copies every parameter from its GGUF tensor, checking shapes; extra GGUF tensors are ignored.
+    static func fill(_ parameters: [(name: String, tensor: Tensor)], from file: GGUFFile, maps: [GGUFTensorMapping]) throws {
+        let byQuill = Dictionary(maps.map { ($0.quill, $0) }, uniquingKeysWith: { a, _ in a })
+        for (name, tensor) in parameters {
+            guard let map = byQuill[name] else { throw ModelError.missingTensor(name) }
+            guard let entry = file.tensor(named: map.gguf) else {
+                throw ModelError.missingTensor("\(map.gguf) (\(file.fileName))")
+            }
+            let expected = map.ggufShape(tensor.shape)
+            guard entry.shape == expected else {
+                throw ModelError.shapeMismatch(name: "\(map.gguf) (\(file.fileName))", expected: expected, found: entry.shape)
+            }
+            let values = map.fromGGUF(try entry.dequantize(), shape: tensor.shape)
+            values.withUnsafeBufferPointer { tensor.data.update(from: $0.baseAddress!, count: tensor.count) }
+        }
+    }
+
+    static func storageType(_ type: GGMLType, shape: [Int]) -> GGMLType {
+        guard shape.count >= 2 else { return .f32 }
+        return (shape.last ?? 1) % type.blockSize == 0 ? type : .f16
+    }
+
+    /// llama.cpp's `llama_ftype` for a whole-file type.
+    static func fileType(_ type: GGMLType) -> UInt32 {
+        switch type {
+        case .f16: return 1
+        case .q4_0: return 2
+        case .q8_0: return 7
+        default: return 0
+        }
+    }
+}

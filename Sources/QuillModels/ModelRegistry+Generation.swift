@@ -1,0 +1,76 @@
+// One entry point for generation: a model directory or a .gguf file becomes a language model plus
+// the tokenizer that goes with it (tokenizer.json / Quill / tiktoken files in the directory, the
+// GGUF's own vocabulary, or the byte tokenizer for Quill's 257-id byte-level models).
+import Foundation
+import QuillFormats
+import QuillTokenizer
+
+/// A causal language model and its tokenizer.
+public struct GenerationModel {
+    public let model: any LanguageModel
+    public let tokenizer: any Tokenizer
+}
+
+extension ModelRegistry {
+    /// Loads `path` — a Hugging Face model directory (gpt2, llama, mistral, qwen2) or a GGUF file
+    /// (gpt2, llama, qwen2) — with its tokenizer.
+    ///
+    /// ```swift
+    /// let loaded = try ModelRegistry.loadForGeneration(path: URL(fileURLWithPath: "tiny.gguf"))
+    /// let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer)
+    /// ```
+    public static func loadForGeneration(path: URL) throws -> GenerationModel {
+        if isGGUF(path) {
+            let (model, tokenizer) = try GGUFCheckpoint.load(url: path)
+            if let tokenizer { return GenerationModel(model: model, tokenizer: try checked(tokenizer, for: model, path)) }
+            return GenerationModel(model: model, tokenizer: try byteTokenizer(for: model, path))
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path.path, isDirectory: &isDirectory) else {
+            throw ModelError.invalidConfig("\(path.path) does not exist (expected a model directory or a .gguf file)")
+        }
+        guard isDirectory.boolValue else {
+            throw ModelError.unsupported("\(path.path) is a file but not GGUF; pass a model directory or a .gguf file")
+        }
+        let model = try loadLanguageModel(directory: path)
+        return GenerationModel(model: model, tokenizer: try tokenizer(directory: path, for: model))
+    }
+
+    /// Whether `url` names a GGUF file (by extension, or by its "GGUF" magic).
+    public static func isGGUF(_ url: URL) -> Bool {
+        if url.pathExtension.lowercased() == "gguf" { return true }
+        // fopen/fread rather than FileHandle, whose readData traps on a directory.
+        guard let file = fopen(url.path, "rb") else { return false }
+        defer { fclose(file) }
+        var magic = [UInt8](repeating: 0, count: 4)
+        return fread(&magic, 1, 4, file) == 4 && magic == Array("GGUF".utf8)
+    }
+
+    /// The tokenizer stored in a model directory, or the byte tokenizer for a model of at most 257 ids
+    /// (Quill's byte-level models; tiny test models whose ids are all bytes).
+    public static func tokenizer(directory: URL, for model: any LanguageModel) throws -> any Tokenizer {
+        let fm = FileManager.default
+        let names = (try? fm.contentsOfDirectory(atPath: directory.path)) ?? []
+        if names.contains("tokenizer.json") || names.contains("vocab.quilltok") || names.contains(where: { $0.hasSuffix(".tiktoken") }) {
+            return try checked(TokenizerLoader.load(directory.path), for: model, directory)
+        }
+        return try byteTokenizer(for: model, directory)
+    }
+
+    private static func byteTokenizer(for model: any LanguageModel, _ path: URL) throws -> any Tokenizer {
+        guard model.vocabularySize <= ByteTokenizer().vocabularySize else {
+            throw ModelError.invalidConfig("\(path.path) has no tokenizer (tokenizer.json, vocab.quilltok, *.tiktoken or GGUF "
+                + "tokenizer metadata) and its vocabulary of \(model.vocabularySize) ids is larger than Quill's 257-id byte vocabulary")
+        }
+        return ByteTokenizer()
+    }
+
+    /// Refuses a tokenizer whose ids the model cannot embed.
+    private static func checked(_ tokenizer: any Tokenizer, for model: any LanguageModel, _ path: URL) throws -> any Tokenizer {
+        guard tokenizer.vocabularySize <= model.vocabularySize else {
+            throw ModelError.invalidConfig("\(path.path): the tokenizer has \(tokenizer.vocabularySize) ids but the model "
+                + "embeds only \(model.vocabularySize)")
+        }
+        return tokenizer
+    }
+}

@@ -1,0 +1,74 @@
+// `quill bench load` and `quill bench embed`: time a model file from open to first-token-ready
+// (directory or GGUF, every run reported so the warm page-cache figure is visible), and sentence
+// embedding throughput (sentences/s, model load excluded) over a file of one sentence per line.
+import ArgumentParser
+import Foundation
+import QuillModels
+import QuillTensor
+
+struct LoadBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Time loading a model directory or GGUF file until one token's logits are computed.",
+        discussion: """
+        Each run loads from scratch (the OS page cache stays warm after the first run: report the later runs).
+        Example:
+          quill bench load --model gpt2_124m-f32.gguf --runs 3
+        """)
+
+    @Option(help: "Model directory or .gguf file.") var model: String
+    @Option(help: "Number of timed loads.") var runs: Int = 3
+    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+
+    func run() throws {
+        try runReportingErrors {
+            guard runs > 0 else { throw CommandError("--runs must be at least 1") }
+            if let threads { Parallel.configure(threads: threads) }
+            for run in 1...runs {
+                let start = Date()
+                let loaded = try ModelRegistry.loadForGeneration(path: URL(fileURLWithPath: model))
+                let loadedAt = Date()
+                _ = try loaded.model.forward([0], cache: loaded.model.makeCache())
+                let end = Date()
+                print(String(format: "run %d: load %.1f ms, first token %.1f ms, total %.1f ms", run,
+                             loadedAt.timeIntervalSince(start) * 1000, end.timeIntervalSince(loadedAt) * 1000,
+                             end.timeIntervalSince(start) * 1000))
+            }
+        }
+    }
+}
+
+struct EmbedBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Sentences per second of a sentence-transformers model over a file (one sentence per line).",
+        discussion: """
+        Example:
+          quill bench embed --model .assets/all-MiniLM-L6-v2 --file sentences.txt --batch-size 32
+        """)
+
+    @Option(help: "Sentence-transformers directory.") var model: String
+    @Option(help: "One sentence per line.") var file: String
+    @Option(name: .customLong("batch-size"), help: "Sequences per forward pass.") var batchSize: Int = 32
+    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+
+    func run() throws {
+        try runReportingErrors {
+            if let threads { Parallel.configure(threads: threads) }
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw CommandError("cannot read \(file)") }
+            let sentences = text.split(separator: "\n").map(String.init)
+            guard !sentences.isEmpty else { throw CommandError("\(file) has no lines") }
+            let embedder = try TextEmbedder.load(directory: URL(fileURLWithPath: model), batchSize: batchSize)
+            _ = try embedder.embed(Array(sentences.prefix(8)))                 // warm-up
+            let start = Date()
+            let ids = embedder.tokenize(sentences)
+            let tokenized = Date()
+            _ = try embedder.embed(sentences)
+            let seconds = Date().timeIntervalSince(start)
+            let tokens = ids.reduce(0) { $0 + $1.count }
+            print(String(format: "%d sentences (%d tokens, batch %d): %.2f s, %.1f sentences/s (tokenize %.0f ms)",
+                         sentences.count, tokens, batchSize, seconds, Double(sentences.count) / seconds,
+                         tokenized.timeIntervalSince(start) * 1000))
+        }
+    }
+}
