@@ -159,9 +159,16 @@ extension BPETokenizer {
     public func pieceCount(_ text: String) -> Int {
         var text = text
         return text.withUTF8 { buffer in
+            guard let base = buffer.baseAddress else { return 0 }
             let pre = PreTokenizer(bytes: buffer, pattern: model.pattern)
+            let kind = UnsafePointer(GPT2ByteKind.table)
             var i = 0, pieces = 0
-            while i < buffer.count { i = pre.pieceEnd(from: i); pieces += 1 }
+            while i < buffer.count {  // the same scanner as encoding uses
+                var end = model.pattern == .gpt2 ? BytePairModel.gpt2ASCIIPieceEnd(base, from: i, count: buffer.count, kind: kind) : -1
+                if end < 0 { end = pre.pieceEnd(from: i) }
+                i = end
+                pieces += 1
+            }
             return pieces
         }
     }

@@ -111,8 +111,9 @@ struct EncodeState {
     init(expectedBytes: Int, output: IDBuffer) {
         useCache = expectedBytes >= 256
         self.output = output
-        // ~1 distinct piece per 140 bytes of prose; the caches grow if that is too few.
-        wordCache = WordCache(capacity: useCache ? min(expectedBytes / 128, 1 << 15) : 1)
+        // Distinct pieces grow slower than the text (~25k short ones in 5 MB of Shakespeare); the caches grow
+        // when the estimate is too small, which costs less than a table too large for L2.
+        wordCache = WordCache(capacity: useCache ? min(expectedBytes / 256, 1 << 14) : 1)
         shortCache = PieceCache(capacity: useCache ? min(expectedBytes / 2048, 1 << 12) : 1)
         longCache = useCache ? ByteSliceMap(capacity: 256) : nil
         cachedIDs = CachedIDs(capacity: useCache ? 4096 : 16)
