@@ -59,12 +59,7 @@ public struct BPETokenizer: Tokenizer {
     /// Encodes ordinary text: special-token text is encoded as plain text (tiktoken's `encode_ordinary`).
     public func encode(_ text: String) -> [Int] {
         var text = addPrefixSpace && !text.hasPrefix(" ") ? " " + text : text
-        return text.withUTF8 { buffer in
-            var state = EncodeState(expectedBytes: buffer.count)
-            defer { state.free() }
-            model.encodeOrdinary(buffer, state: &state)
-            return state.output.ints
-        }
+        return text.withUTF8 { model.encodeOrdinaryToArray($0) }
     }
 
     /// Encodes with tiktoken's special-token rules: allowed special text becomes its id; disallowed special
@@ -92,7 +87,7 @@ public struct BPETokenizer: Tokenizer {
                let hit = specialMatcher.firstMatch(in: buffer, from: 0, accept: { disallowed.contains($0.text) }) {
                 return .failure(.disallowedSpecialToken(token: hit.entry.text, offset: hit.start))
             }
-            var state = EncodeState(expectedBytes: buffer.count)
+            var state = EncodeState(expectedBytes: buffer.count, output: IDBuffer(capacity: buffer.count / 3 + 16))
             defer { state.free() }
             var position = 0
             while position < buffer.count {
@@ -164,9 +159,16 @@ extension BPETokenizer {
     public func pieceCount(_ text: String) -> Int {
         var text = text
         return text.withUTF8 { buffer in
+            guard let base = buffer.baseAddress else { return 0 }
             let pre = PreTokenizer(bytes: buffer, pattern: model.pattern)
+            let kind = UnsafePointer(GPT2ByteKind.table)
             var i = 0, pieces = 0
-            while i < buffer.count { i = pre.pieceEnd(from: i); pieces += 1 }
+            while i < buffer.count {  // the same scanner as encoding uses
+                var end = model.pattern == .gpt2 ? BytePairModel.gpt2ASCIIPieceEnd(base, from: i, count: buffer.count, kind: kind) : -1
+                if end < 0 { end = pre.pieceEnd(from: i) }
+                i = end
+                pieces += 1
+            }
             return pieces
         }
     }

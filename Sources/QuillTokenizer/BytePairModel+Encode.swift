@@ -4,8 +4,67 @@
 
 import Foundation
 
-/// A growable UInt32 buffer without Swift array overhead.
+/// The ids being produced: either owned (grows as needed) or borrowed from the `[Int]` being returned, so the
+/// result is written once, in place (a borrowed buffer cannot grow: the encoder stops and hands back a resume point).
 struct IDBuffer {
+    private(set) var base: UnsafeMutablePointer<Int>
+    var count = 0
+    private(set) var capacity: Int
+    let owned: Bool
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+        owned = true
+    }
+
+    init(borrowing base: UnsafeMutablePointer<Int>, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+        owned = false
+    }
+
+    func free() { if owned { base.deallocate() } }
+
+    /// Makes room for `extra` more ids; false when the buffer is borrowed and full.
+    @inline(__always)
+    mutating func ensure(_ extra: Int) -> Bool {
+        if count + extra <= capacity { return true }
+        guard owned else { return false }
+        var newCapacity = capacity * 2
+        while count + extra > newCapacity { newCapacity *= 2 }
+        let grown = UnsafeMutablePointer<Int>.allocate(capacity: newCapacity)
+        grown.update(from: base, count: count)
+        base.deallocate()
+        base = grown
+        capacity = newCapacity
+        return true
+    }
+
+    /// Appends after `ensure` made room.
+    @inline(__always)
+    mutating func appendUnchecked(_ id: UInt32) {
+        base[count] = Int(id)
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func appendUnchecked(from source: UnsafePointer<UInt32>, count n: Int) {
+        for k in 0..<n { base[count + k] = Int(source[k]) }  // usually 1–3 ids: a loop beats a memmove call
+        count += n
+    }
+
+    /// Appends, growing an owned buffer (a full borrowed one traps).
+    mutating func append(_ id: UInt32) {
+        precondition(ensure(1), "borrowed IDBuffer is full")
+        appendUnchecked(id)
+    }
+
+    var ints: [Int] { Array(UnsafeBufferPointer(start: base, count: count)) }
+}
+
+/// The ids of cached pieces that are more than one token (UInt32, appended, never removed).
+struct CachedIDs {
     private(set) var base: UnsafeMutablePointer<UInt32>
     private(set) var count = 0
     private var capacity: Int
@@ -17,44 +76,18 @@ struct IDBuffer {
 
     func free() { base.deallocate() }
 
-    @inline(__always)
-    mutating func reserve(_ extra: Int) {
-        if count + extra > capacity {
-            var newCapacity = capacity * 2
-            while count + extra > newCapacity { newCapacity *= 2 }
-            let grown = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity)
+    /// Appends ids `source[0..<n]` and returns the offset they were stored at.
+    mutating func append(from source: UnsafePointer<Int>, count n: Int) -> Int {
+        if count + n > capacity {
+            while count + n > capacity { capacity *= 2 }
+            let grown = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
             grown.update(from: base, count: count)
             base.deallocate()
             base = grown
-            capacity = newCapacity
         }
-    }
-
-    @inline(__always)
-    mutating func append(_ id: UInt32) {
-        reserve(1)
-        base[count] = id
-        count += 1
-    }
-
-    @inline(__always)
-    mutating func append(from source: UnsafePointer<UInt32>, count n: Int) {
-        reserve(n)
-        if n <= 4 {  // the usual case: a word is one or two tokens; a loop beats a memmove call
-            for k in 0..<n { base[count + k] = source[k] }
-        } else {
-            (base + count).update(from: source, count: n)
-        }
+        for k in 0..<n { base[count + k] = UInt32(truncatingIfNeeded: source[k]) }
         count += n
-    }
-
-    mutating func removeAll() { count = 0 }
-
-    var ints: [Int] {
-        [Int](unsafeUninitializedCapacity: count) { buffer, initialized in
-            for i in 0..<count { buffer[i] = Int(base[i]) }
-            initialized = count
-        }
+        return count - n
     }
 }
 
@@ -65,31 +98,33 @@ struct EncodeState {
 
     var output: IDBuffer
     let useCache: Bool
-    /// Pieces of ≤ 16 bytes (almost all); longer ones up to `maxCachedPiece` go to `longCache`.
+    /// Pieces of 2–8 bytes (nearly all); 9–16 bytes go to `shortCache`, up to `maxCachedPiece` to `longCache`.
+    var wordCache: WordCache
     var shortCache: PieceCache
     let longCache: ByteSliceMap?
-    var cachedIDs: IDBuffer
+    var cachedIDs: CachedIDs
     let scratchIDs: UnsafeMutablePointer<UInt32>
     let scratchRanks: UnsafeMutablePointer<UInt64>
     let scratchStarts: UnsafeMutablePointer<Int>
-    /// tiktoken rule only: memoized pair ranks (id pairs repeat across words; a byte-string lookup does not need to).
-    let pairCache: PairMap
 
-    /// `expectedBytes` sizes the buffers; short inputs skip the caches (building them costs more than they save).
-    init(expectedBytes: Int) {
+    /// `expectedBytes` sizes the caches; short inputs skip them (building them costs more than they save).
+    init(expectedBytes: Int, output: IDBuffer) {
         useCache = expectedBytes >= 256
-        output = IDBuffer(capacity: expectedBytes / 3 + 16)
-        shortCache = PieceCache(capacity: useCache ? min(expectedBytes / 128, 1 << 15) : 1)
+        self.output = output
+        // Distinct pieces grow slower than the text (~25k short ones in 5 MB of Shakespeare); the caches grow
+        // when the estimate is too small, which costs less than a table too large for L2.
+        wordCache = WordCache(capacity: useCache ? min(expectedBytes / 256, 1 << 14) : 1)
+        shortCache = PieceCache(capacity: useCache ? min(expectedBytes / 2048, 1 << 12) : 1)
         longCache = useCache ? ByteSliceMap(capacity: 256) : nil
-        cachedIDs = IDBuffer(capacity: useCache ? 4096 : 16)
+        cachedIDs = CachedIDs(capacity: useCache ? 4096 : 16)
         scratchIDs = .allocate(capacity: Self.maxSmallPiece)
         scratchRanks = .allocate(capacity: Self.maxSmallPiece)
         scratchStarts = .allocate(capacity: Self.maxSmallPiece + 1)
-        pairCache = PairMap(capacity: useCache ? min(expectedBytes / 64, 1 << 16) : 16)
     }
 
     func free() {
         output.free()
+        wordCache.free()
         shortCache.free()
         cachedIDs.free()
         scratchIDs.deallocate()
@@ -99,80 +134,119 @@ struct EncodeState {
 }
 
 extension BytePairModel {
-    /// Encodes valid UTF-8 (no special-token handling), appending to `state.output`.
-    func encodeOrdinary(_ text: UnsafeBufferPointer<UInt8>, state: inout EncodeState) {
-        guard let base = text.baseAddress else { return }
+    /// Encodes valid UTF-8 (no special-token handling) straight into the storage of the returned array, sized
+    /// for one id per 3 bytes (English prose has ~1 per 3.2; tokens never outnumber bytes, so short texts get
+    /// `count` slots). Text that needs more finishes in an owned buffer that is appended.
+    func encodeOrdinaryToArray(_ text: UnsafeBufferPointer<UInt8>) -> [Int] {
+        let n = text.count
+        guard n > 0 else { return [] }
+        var rest: [Int] = []
+        var ids = [Int](unsafeUninitializedCapacity: n < 4096 ? n : n / 3 + 64) { storage, initialized in
+            var state = EncodeState(expectedBytes: n,
+                                    output: IDBuffer(borrowing: storage.baseAddress!, capacity: storage.count))
+            defer { state.free() }
+            let resume = encodeOrdinary(text, state: &state)
+            initialized = state.output.count
+            if resume < n {  // pieces are position-independent, so encoding can resume at any piece start
+                state.output = IDBuffer(capacity: (n - resume) / 2 + 16)
+                encodeOrdinary(UnsafeBufferPointer(rebasing: text[resume...]), state: &state)
+                rest = state.output.ints
+            }
+        }
+        ids.append(contentsOf: rest)
+        return ids
+    }
+
+    /// Encodes valid UTF-8 (no special-token handling), appending to `state.output`. Returns `text.count`, or,
+    /// when a borrowed output fills up, the offset of the first piece not encoded (encode the rest from there).
+    @discardableResult
+    func encodeOrdinary(_ text: UnsafeBufferPointer<UInt8>, state: inout EncodeState) -> Int {
+        if pattern == .gpt2 { return encodeGPT2(text, state: &state) }
+        return encodeGeneral(text, state: &state)
+    }
+
+    /// The pattern-independent loop: `PreTokenizer` finds each piece. Also the reference the GPT-2 fast path
+    /// is tested against.
+    func encodeGeneral(_ text: UnsafeBufferPointer<UInt8>, state: inout EncodeState) -> Int {
+        guard let base = text.baseAddress else { return 0 }
         let pre = PreTokenizer(bytes: text, pattern: pattern)
-        let alpha = UnicodeClassTable.shared.asciiAlpha
-        // GPT-2 and cl100k agree on the commonest piece, ` ?[A-Za-z]+` followed by an ASCII non-letter, so it
-        // is found here without the general state machine (o200k splits it by letter case).
-        let fastPath = pattern != .o200k
         let n = text.count
         var i = 0
         while i < n {
-            var end = -1
-            if fastPath {
-                var j = i
-                if base[j] == 0x20 && j + 1 < n { j += 1 }
-                if alpha[Int(base[j])] != 0 {
-                    j += 1
-                    while j < n && alpha[Int(base[j])] != 0 { j += 1 }
-                    if j == n || base[j] < 0x80 { end = j }
-                }
-            }
-            if end < 0 { end = pre.pieceEnd(from: i) }
-            let length = end - i
-            let piece = base + i
-            if length == 1 {
-                state.output.append(byteIDs[Int(piece[0])])
-            } else if length <= PieceCache.maxLength && state.useCache {
-                let (lo, hi) = PieceCache.pack(piece, length, readable: n - i)
-                if let hit = state.shortCache.find(lo, hi, length) {
-                    if hit.count == 1 {
-                        state.output.append(UInt32(truncatingIfNeeded: hit.payload))
-                    } else {
-                        state.output.append(from: state.cachedIDs.base + hit.payload, count: hit.count)
-                    }
-                } else {
-                    let start = state.output.count
-                    encodePiece(piece, length, state: &state)
-                    let produced = state.output.count - start
-                    if produced == 1 {
-                        state.shortCache.insert(lo, hi, length, payload: Int(state.output.base[start]), count: 1)
-                    } else {
-                        let offset = state.cachedIDs.count
-                        state.cachedIDs.append(from: state.output.base + start, count: produced)
-                        state.shortCache.insert(lo, hi, length, payload: offset, count: produced)
-                    }
-                }
-            } else if length <= EncodeState.maxCachedPiece, let cache = state.longCache {
-                let h = ByteSliceMap.hash(piece, length)
-                if let packed = cache.find(piece, length, hash: h) {
-                    state.output.append(from: state.cachedIDs.base + Int(packed >> 8), count: Int(packed & 0xFF))
-                } else {
-                    let start = state.output.count
-                    encodePiece(piece, length, state: &state)
-                    let produced = state.output.count - start
-                    let offset = state.cachedIDs.count
-                    state.cachedIDs.append(from: state.output.base + start, count: produced)
-                    cache.insert(piece, length, hash: h, value: UInt64(offset) << 8 | UInt64(produced))
-                }
-            } else {
-                encodePiece(piece, length, state: &state)
-            }
+            let end = pre.pieceEnd(from: i)
+            guard state.output.ensure(end - i) else { return i }  // BPE never gives more ids than bytes
+            emitPiece(base + i, end - i, readable: n - i, state: &state)
             i = end
         }
+        return n
+    }
+
+    /// Appends the ids of one piece: from the caches, or by merging (and caching the result).
+    /// The caller has made room for `n` ids.
+    @inline(__always)
+    func emitPiece(_ piece: UnsafePointer<UInt8>, _ n: Int, readable: Int, state: inout EncodeState) {
+        if n == 1 {
+            state.output.appendUnchecked(byteIDs[Int(piece[0])])
+        } else if n <= WordCache.maxLength && state.useCache {
+            let key = WordCache.pack(piece, n, readable: readable)
+            let meta = state.wordCache.find(key, n)
+            if meta != 0 {
+                emitCached(meta, state: &state)
+            } else {
+                let (payload, count) = encodeAndRemember(piece, n, state: &state)
+                state.wordCache.insert(key, n, payload: payload, count: count)
+            }
+        } else if n <= PieceCache.maxLength && state.useCache {
+            let (lo, hi) = PieceCache.pack(piece, n, readable: readable)
+            if let hit = state.shortCache.find(lo, hi, n) {
+                emitCached(UInt64(hit.count) << 48 | UInt64(hit.payload), state: &state)
+            } else {
+                let (payload, count) = encodeAndRemember(piece, n, state: &state)
+                state.shortCache.insert(lo, hi, n, payload: payload, count: count)
+            }
+        } else if n <= EncodeState.maxCachedPiece, let cache = state.longCache {
+            let h = ByteSliceMap.hash(piece, n)
+            if let packed = cache.find(piece, n, hash: h) {
+                emitCached(packed, state: &state)
+            } else {
+                let (payload, count) = encodeAndRemember(piece, n, state: &state)
+                cache.insert(piece, n, hash: h, value: UInt64(count) << 48 | UInt64(payload))
+            }
+        } else {
+            encodePiece(piece, n, state: &state)
+        }
+    }
+
+    /// Emits a cache entry packed as `count << 48 | payload` (higher bits ignored).
+    @inline(__always)
+    func emitCached(_ meta: UInt64, state: inout EncodeState) {
+        let count = Int((meta >> 48) & 0xFF)
+        let payload = Int(meta & 0xFFFF_FFFF_FFFF)
+        if count == 1 {
+            state.output.appendUnchecked(UInt32(truncatingIfNeeded: payload))
+        } else {
+            state.output.appendUnchecked(from: state.cachedIDs.base + payload, count: count)
+        }
+    }
+
+    /// Merges a piece not seen before; returns what its cache entry stores: (id, 1) or (offset of its ids, count).
+    func encodeAndRemember(_ piece: UnsafePointer<UInt8>, _ n: Int, state: inout EncodeState) -> (Int, Int) {
+        let start = state.output.count
+        encodePiece(piece, n, state: &state)
+        let produced = state.output.count - start
+        if produced == 1 { return (state.output.base[start], 1) }
+        return (state.cachedIDs.append(from: state.output.base + start, count: produced), produced)
     }
 
     /// Byte-pair merge of one piece of `n` bytes.
     @inline(__always)
     func encodePiece(_ piece: UnsafePointer<UInt8>, _ n: Int, state: inout EncodeState) {
         if n == 1 {
-            state.output.append(byteIDs[Int(piece[0])])
+            state.output.appendUnchecked(byteIDs[Int(piece[0])])
             return
         }
-        if wholePieceLookup, let id = tokenMap.find(piece, n) {
-            state.output.append(UInt32(id))
+        if wholePieceLookup, let id = tokenID(piece, n) {
+            state.output.appendUnchecked(id)
             return
         }
         if n <= EncodeState.maxSmallPiece {
@@ -189,7 +263,7 @@ extension BytePairModel {
         let starts = state.scratchStarts
         for k in 0..<n { ids[k] = byteIDs[Int(piece[k])]; starts[k] = k }
         starts[n] = n
-        for k in 0..<(n - 1) { ranks[k] = pairRank(piece, state.pairCache, ids[k], ids[k + 1], start: k, end: k + 2) }
+        for k in 0..<(n - 1) { ranks[k] = pairRank(piece, ids[k], ids[k + 1], start: k, end: k + 2) }
         var m = n
         while m > 1 {
             var best = PairMap.empty
@@ -209,13 +283,13 @@ extension BytePairModel {
             while k < m - 2 { ranks[k] = ranks[k + 1]; k += 1 }
             m -= 1
             if at < m - 1 {
-                ranks[at] = pairRank(piece, state.pairCache, ids[at], ids[at + 1], start: starts[at], end: starts[at + 2])
+                ranks[at] = pairRank(piece, ids[at], ids[at + 1], start: starts[at], end: starts[at + 2])
             }
             if at > 0 {
-                ranks[at - 1] = pairRank(piece, state.pairCache, ids[at - 1], ids[at], start: starts[at - 1], end: starts[at + 1])
+                ranks[at - 1] = pairRank(piece, ids[at - 1], ids[at], start: starts[at - 1], end: starts[at + 1])
             }
         }
-        state.output.append(from: ids, count: m)
+        state.output.appendUnchecked(from: ids, count: m)
     }
 
     /// O(n log n) merge for long pieces: a min-heap of (rank, position) over a doubly linked list of parts
@@ -229,7 +303,7 @@ extension BytePairModel {
         func rank(_ k: Int) -> UInt64 {  // of the pair starting at part k, or empty
             let j = next[k]
             guard j >= 0 else { return PairMap.empty }
-            return pairRank(piece, state.pairCache, ids[k], ids[j], start: k, end: next[j] >= 0 ? next[j] : n)
+            return pairRank(piece, ids[k], ids[j], start: k, end: next[j] >= 0 ? next[j] : n)
         }
         for k in 0..<(n - 1) {
             let r = rank(k)
@@ -251,7 +325,7 @@ extension BytePairModel {
         }
         var k = 0
         while k >= 0 {
-            state.output.append(ids[k])
+            state.output.appendUnchecked(ids[k])
             k = next[k]
         }
     }

@@ -11,6 +11,8 @@ final class BytePairModel: @unchecked Sendable {
     let tokenBytes: [UInt8]
     let tokenOffsets: [Int]
     let tokenMap: ByteSliceMap
+    /// The tokens of 2–8 bytes again, in tables the merge loop can probe without memcmp.
+    let shortTokens: ShortTokenTable
     /// Hugging Face merges, `(left, right) → rank << 32 | merged`; nil for tiktoken ranks, where the rank of a
     /// pair is looked up from its concatenated bytes in `tokenMap` (no table to derive at load time).
     let pairs: PairMap?
@@ -47,6 +49,7 @@ final class BytePairModel: @unchecked Sendable {
             throw .malformedTokenizerFile(path: source, reason: "token id \(duplicate) has the same bytes as an earlier token")
         }
         tokenMap = map
+        shortTokens = ShortTokenTable(tokenBytes: tokenBytes, tokenOffsets: tokenOffsets)
         byteIDs = .allocate(capacity: 256)
         for b in 0..<256 {
             guard let id = map.find([UInt8(b)]) else {
@@ -117,24 +120,24 @@ final class BytePairModel: @unchecked Sendable {
     deinit { byteIDs.deallocate() }
 
     /// The packed `rank << 32 | mergedID` of merging the parts `left` (bytes `start..<middle` of the piece)
-    /// and `right` (bytes `middle..<end`), or `PairMap.empty`. Under the tiktoken rule the answer is memoized
-    /// in `cache`, keyed by the id pair.
+    /// and `right` (bytes `middle..<end`), or `PairMap.empty`. Under the tiktoken rule this is the id of the
+    /// concatenated bytes, found in `shortTokens` (no memo needed: that table is as cheap as a memo would be).
     @inline(__always)
-    func pairRank(_ piece: UnsafePointer<UInt8>, _ cache: PairMap, _ left: UInt32, _ right: UInt32,
-                  start: Int, end: Int) -> UInt64 {
+    func pairRank(_ piece: UnsafePointer<UInt8>, _ left: UInt32, _ right: UInt32, start: Int, end: Int) -> UInt64 {
         if let pairs { return pairs.lookup(left, right) }
-        let cached = cache.lookup(left, right)
-        if cached != PairMap.empty { return cached == Self.noMerge ? PairMap.empty : cached }
-        guard let id = tokenMap.find(piece + start, end - start) else {
-            cache.insert(left: left, right: right, rank: UInt32.max, merged: UInt32.max - 1)
-            return PairMap.empty
-        }
-        cache.insert(left: left, right: right, rank: UInt32(id), merged: UInt32(id))
-        return id << 32 | id
+        guard let id = tokenID(piece + start, end - start) else { return PairMap.empty }
+        return UInt64(id) << 32 | UInt64(id)
     }
 
-    /// What `pairRank`'s cache stores for a pair that never merges.
-    static let noMerge: UInt64 = UInt64(UInt32.max) << 32 | UInt64(UInt32.max - 1)
+    /// The id of the ordinary token whose bytes are the `n` (≥ 2) bytes at `p`, if any.
+    @inline(__always)
+    func tokenID(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32? {
+        if n <= ShortTokenTable.maxLength {
+            let id = shortTokens.find(p, n)
+            return id == ShortTokenTable.missing ? nil : id
+        }
+        return tokenMap.find(p, n).map { UInt32(truncatingIfNeeded: $0) }
+    }
 
     /// The bytes of ordinary token `id`, or nil when `id` is not one.
     func bytes(of id: Int) -> ArraySlice<UInt8>? {

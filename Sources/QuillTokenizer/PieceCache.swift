@@ -1,4 +1,4 @@
-// The per-call cache of short pieces (≤ 16 bytes, nearly every word): the piece's bytes packed into two
+// The per-call cache of pieces of 9–16 bytes (2–8-byte pieces go to `WordCache`): the piece's bytes packed into two
 // UInt64 words are the key, so a lookup is one multiply-hash and two integer compares — no memcmp, no
 // ARC traffic (raw pointers in a struct, freed explicitly by the owning EncodeState).
 
