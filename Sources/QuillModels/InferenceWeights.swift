@@ -80,3 +80,14 @@ extension Llama {
         return w.apply(norm(x))
     }
 }
+
+/// A language model whose inference matmuls can run on stored-format weights.
+public protocol QuantizableLanguageModel: LanguageModel {
+    /// The current inference matrices (nil: the float weights).
+    var inferenceWeights: InferenceWeights? { get }
+    /// Converts the inference matrices to `type` (nil: back to float).
+    func quantize(to type: WeightType?) throws(WeightMatrixError)
+}
+
+extension GPT: QuantizableLanguageModel {}
+extension Llama: QuantizableLanguageModel {}

@@ -15,5 +15,5 @@ struct Quill: ParsableCommand {
           quill inspect Models/shakespeare-gpt
         """,
         subcommands: [GenerateCommand.self, DataCommand.self, TrainCommand.self, BenchCommand.self,
-                       TokenizeCommand.self, TokenizerCommand.self, InspectCommand.self])
+                       TokenizeCommand.self, TokenizerCommand.self, InspectCommand.self, QuantizeCommand.self])
 }

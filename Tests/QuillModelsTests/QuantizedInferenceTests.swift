@@ -56,3 +56,28 @@ struct QuantizedInferenceTests {
         compare(float, try run(model, ids), V: model.vocabularySize, type: type, folder)
     }
 }
+
+@Suite("GPT-2 GGUF zero-copy inference")
+struct GPTGGUFTests {
+    /// Writing the fixture as `type` GGUF and loading it back runs the very same blocks (byte-equal
+    /// matrices). Logits differ only through the token embedding, which the file stores as `type`.
+    @Test(arguments: WeightType.allCases)
+    func writeThenLoadRunsTheSameBlocks(type: WeightType) throws {
+        let dir = QuantizedInferenceTests.fixtures.appendingPathComponent("gpt2_tiny")
+        let ids = try Fixtures.integers(dir.appendingPathComponent("reference.safetensors"), "input_ids_full")
+        let model = try GPT.load(directory: dir)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("quill-gpt2-\(type)-\(UUID().uuidString).gguf")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try model.ggufWriter(type: type).write(to: url)
+        try model.quantize(to: type)
+        let loaded = try GPT.load(gguf: url)
+        #expect(loaded.inferenceWeights?.matrices["h.0.mlp.c_fc.weight"]?.type == type)
+        for (name, m) in model.inferenceWeights!.matrices {
+            let l = try #require(loaded.inferenceWeights?.matrices[name])
+            #expect(Array(UnsafeRawBufferPointer(start: m.base, count: m.byteCount)) == Array(UnsafeRawBufferPointer(start: l.base, count: l.byteCount)))
+        }
+        let a = try QuantizedInferenceTests().run(model, ids), b = try QuantizedInferenceTests().run(loaded, ids)
+        let diff = Fixtures.maxAbsoluteDifference(a, b)
+        #expect(diff <= QuantizedInferenceTests.tolerance[type]!, "max |Δlogit| \(diff)")
+    }
+}
