@@ -8,7 +8,7 @@ import QuillTensor
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmarks.", subcommands: [TrainBench.self, GenerateBench.self])
+        commandName: "bench", abstract: "Benchmarks.", subcommands: [TrainBench.self, GenerateBench.self, PerplexityBench.self])
 }
 
 struct TrainBench: ParsableCommand {

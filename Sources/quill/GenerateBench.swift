@@ -3,6 +3,7 @@
 // directory, or on a random GPT-2-124M-shaped model built in memory in the chosen weight format.
 import ArgumentParser
 import Foundation
+import QuillFormats
 import QuillModels
 import QuillTensor
 
@@ -26,6 +27,7 @@ struct GenerateBench: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Option(help: "Timed repetitions (after one warm-up).") var repetitions = 3
     @Flag(help: "Print one JSON object.") var json = false
+    @Option(name: .customLong("save-gguf"), help: "Also write the model (after --type) as GGUF with a placeholder vocabulary, for llama.cpp.") var saveGGUF: String?
 
     func run() throws {
         try runReportingErrors {
@@ -37,6 +39,8 @@ struct GenerateBench: ParsableCommand {
             }
             let (lm, label) = try loadModel()
             if let weightType { try lm.quantize(to: weightType) }
+            if let saveGGUF { try save(lm, weightType ?? .f32, to: saveGGUF) }
+            if promptTokens == 0 && genTokens == 0 { return }
             guard promptTokens + 1 < lm.contextLength, genTokens <= lm.contextLength else {
                 throw CommandError("prompt/gen tokens exceed the model's context of \(lm.contextLength)")
             }
@@ -63,6 +67,27 @@ struct GenerateBench: ParsableCommand {
             throw CommandError("\(model): this model type has no quantizable inference path")
         }
         return (lm, url.lastPathComponent)
+    }
+
+    /// Writes a GPT-2 as llama.cpp-loadable GGUF: its tensors plus a placeholder byte-level vocabulary
+    /// (GPT-2's 256 byte symbols, then "<tok N>", then <|endoftext|>) and no merges; benchmarks feed ids.
+    func save(_ lm: any QuantizableLanguageModel, _ type: WeightType, to path: String) throws {
+        guard let gpt = lm as? GPT else { throw CommandError("--save-gguf writes GPT-2 models only") }
+        var writer = try gpt.ggufWriter(type: type, name: "random-gpt2-124m")
+        let V = gpt.vocabularySize
+        var bytes = Array(33...126) + Array(161...172) + Array(174...255)
+        var symbols = bytes.map { String(UnicodeScalar(UInt8($0))) }
+        var extra = 0
+        for b in 0..<256 where !bytes.contains(b) { bytes.append(b); symbols.append(String(UnicodeScalar(UInt32(256 + extra))!)); extra += 1 }
+        let tokens = (0..<V).map { i in i < 256 ? symbols[i] : i == V - 1 ? "<|endoftext|>" : "<tok \(i)>" }
+        writer.addMetadata("tokenizer.ggml.model", .string("gpt2"))
+        writer.addMetadata("tokenizer.ggml.pre", .string("gpt-2"))
+        writer.addMetadata("tokenizer.ggml.tokens", .array(elementType: .string, values: tokens.map { .string($0) }))
+        writer.addMetadata("tokenizer.ggml.token_type", .array(elementType: .int32, values: (0..<V).map { .int32($0 == V - 1 ? 3 : 1) }))
+        writer.addMetadata("tokenizer.ggml.merges", .array(elementType: .string, values: []))
+        writer.addMetadata("tokenizer.ggml.bos_token_id", .uint32(UInt32(V - 1)))
+        writer.addMetadata("tokenizer.ggml.eos_token_id", .uint32(UInt32(V - 1)))
+        try writer.write(to: URL(fileURLWithPath: path))
     }
 
     /// Seconds for the prefill of `prompt` and for `steps` decode steps, each from an empty cache.
