@@ -105,12 +105,19 @@ public final class GPT: Module, LanguageModel {
                 (keys + (pos0 + i) * C).update(from: qkv.data + i * 3 * C + C, count: C)
                 (values + (pos0 + i) * C).update(from: qkv.data + i * 3 * C + 2 * C, count: C)
             }
-            let a = Tensor(zeros: [n, C])
-            Parallel.forEachChunk(NH) { heads in
-                let scratch = TensorStorage(count: pos0 + n)
-                for h in heads {
-                    qk_attention_cached(a.data + h * hs, C, qkv.data + h * hs, 3 * C, keys + h * hs,
-                                        values + h * hs, C, n, pos0, hs, scratch.pointer)
+            // A prompt from an empty cache attends in one pass through per-head BLAS products
+            // (the training op); later chunks and decode steps read the cache.
+            let a: Tensor
+            if pos0 == 0 && n >= WeightMatrix.gemmRowThreshold {
+                a = causalSelfAttention(qkv, batch: 1, time: n, heads: NH)            // (n, C)
+            } else {
+                a = Tensor(zeros: [n, C])
+                Parallel.forEachChunk(NH) { heads in
+                    let scratch = TensorStorage(count: pos0 + n)
+                    for h in heads {
+                        qk_attention_cached(a.data + h * hs, C, qkv.data + h * hs, 3 * C, keys + h * hs,
+                                            values + h * hs, C, n, pos0, hs, scratch.pointer)
+                    }
                 }
             }
             x = add(x, infer(block.attnProj, a, w))
