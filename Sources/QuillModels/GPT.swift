@@ -34,6 +34,8 @@ public final class GPT: Module, LanguageModel {
     public let wpe: Embedding   // (contextLength, C)
     public let blocks: [GPTBlock]
     public let lnF: LayerNorm
+    /// Matrices used by `forward` in place of the float weights after `quantize(to:)`; nil = float.
+    public internal(set) var inferenceWeights: InferenceWeights?
 
     public var vocabularySize: Int { config.vocabularySize }
     public var contextLength: Int { config.contextLength }
@@ -96,26 +98,34 @@ public final class GPT: Module, LanguageModel {
         precondition(n > 0, "GPT.forward: no tokens")
         var x = add(wte(tokens.map { Int32($0) }), wpe((pos0..<pos0 + n).map { Int32($0) }))  // (n, C)
         for (l, block) in blocks.enumerated() {
-            let qkv = block.attnQKV(block.ln1(x))                                   // (n, 3C)
+            let w = inferenceWeights
+            let qkv = infer(block.attnQKV, block.ln1(x), w)                         // (n, 3C)
             let keys = cache.keys[l].pointer, values = cache.values[l].pointer
             for i in 0..<n {                                                         // append k, v rows
                 (keys + (pos0 + i) * C).update(from: qkv.data + i * 3 * C + C, count: C)
                 (values + (pos0 + i) * C).update(from: qkv.data + i * 3 * C + 2 * C, count: C)
             }
-            let a = Tensor(zeros: [n, C])
-            Parallel.forEachChunk(NH) { heads in
-                let scratch = TensorStorage(count: pos0 + n)
-                for h in heads {
-                    qk_attention_cached(a.data + h * hs, C, qkv.data + h * hs, 3 * C, keys + h * hs,
-                                        values + h * hs, C, n, pos0, hs, scratch.pointer)
+            // A prompt from an empty cache attends in one pass through per-head BLAS products
+            // (the training op); later chunks and decode steps read the cache.
+            let a: Tensor
+            if pos0 == 0 && n >= WeightMatrix.gemmRowThreshold {
+                a = causalSelfAttention(qkv, batch: 1, time: n, heads: NH)            // (n, C)
+            } else {
+                a = Tensor(zeros: [n, C])
+                Parallel.forEachChunk(NH) { heads in
+                    let scratch = TensorStorage(count: pos0 + n)
+                    for h in heads {
+                        qk_attention_cached(a.data + h * hs, C, qkv.data + h * hs, 3 * C, keys + h * hs,
+                                            values + h * hs, C, n, pos0, hs, scratch.pointer)
+                    }
                 }
             }
-            x = add(x, block.attnProj(a))
-            x = add(x, block.mlpProj(gelu(block.mlpFC(block.ln2(x)))))
+            x = add(x, infer(block.attnProj, a, w))
+            x = add(x, infer(block.mlpProj, gelu(infer(block.mlpFC, block.ln2(x), w)), w))
         }
         cache.advance(by: n)
         let last = allLogits ? x : lastRow(of: x)
-        return matmul(lnF(last), wte.weight, layout: .outputByInput)                 // (n or 1, V)
+        return inferenceHead(lnF(last))                                              // (n or 1, V)
     }
 }
 

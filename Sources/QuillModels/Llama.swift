@@ -30,14 +30,15 @@ public final class LlamaLayer: Module {
     }
 
     /// x (N, C) → x + attention + MLP. `attend` maps RoPE'd q (N, NH·hs), k, v (N, KVH·hs) to (N, NH·hs).
+    /// `weights` (inference only) replaces the float projections with their stored matrices.
     func callAsFunction(_ x: Tensor, _ c: LlamaConfig, positions: [Int], frequencies: [Double],
-                        attend: (Tensor, Tensor, Tensor) -> Tensor) -> Tensor {
+                        weights w: InferenceWeights? = nil, attend: (Tensor, Tensor, Tensor) -> Tensor) -> Tensor {
         let h = inputNorm(x)                                                                   // (N, C)
-        let q = rope(query(h), positions: positions, heads: c.headCount, headSize: c.headSize, frequencies: frequencies)
-        let k = rope(key(h), positions: positions, heads: c.kvHeadCount, headSize: c.headSize, frequencies: frequencies)
-        let r = add(x, output(attend(q, k, value(h))))                                         // (N, C)
+        let q = rope(infer(query, h, w), positions: positions, heads: c.headCount, headSize: c.headSize, frequencies: frequencies)
+        let k = rope(infer(key, h, w), positions: positions, heads: c.kvHeadCount, headSize: c.headSize, frequencies: frequencies)
+        let r = add(x, infer(output, attend(q, k, infer(value, h, w)), w))                    // (N, C)
         let m = postAttentionNorm(r)
-        return add(r, down(swiGLU(gate(m), up(m))))                                            // (N, C)
+        return add(r, infer(down, swiGLU(infer(gate, m, w), infer(up, m, w)), w))              // (N, C)
     }
 }
 
@@ -55,6 +56,8 @@ public final class Llama: Module, LanguageModel {
     public let norm: RMSNorm
     /// lm_head (V, C); nil when the head is tied to `embedTokens`.
     public let lmHead: Linear?
+    /// Matrices used by `forward` in place of the float weights after `quantize(to:)`; nil = float.
+    public internal(set) var inferenceWeights: InferenceWeights?
 
     public var vocabularySize: Int { config.vocabularySize }
     public var contextLength: Int { config.contextLength }
@@ -128,12 +131,12 @@ public final class Llama: Module, LanguageModel {
         let positions = Array(pos0..<pos0 + n), frequencies = config.ropeFrequencies(length: pos0 + n)
         var x = embedTokens(tokens.map { Int32($0) })                                          // (n, C)
         for (l, layer) in layers.enumerated() {
-            x = layer(x, config, positions: positions, frequencies: frequencies) { q, k, v in
+            x = layer(x, config, positions: positions, frequencies: frequencies, weights: inferenceWeights) { q, k, v in
                 cachedAttention(q, k, v, keys: cache.keys[l].pointer, values: cache.values[l].pointer, start: pos0)
             }
         }
         cache.advance(by: n)
-        return head(allLogits ? x : lastRow(of: x))                                            // (n or 1, V)
+        return inferenceHead(allLogits ? x : lastRow(of: x))                                   // (n or 1, V)
     }
 
     /// Appends k, v (n, KVH·hs) at rows start..< of the layer's cache, then attends every new query

@@ -8,7 +8,8 @@ import QuillTensor
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmarks.", subcommands: [TrainBench.self, LoadBench.self, EmbedBench.self])
+        commandName: "bench", abstract: "Benchmarks.",
+        subcommands: [TrainBench.self, GenerateBench.self, PerplexityBench.self, LoadBench.self, EmbedBench.self])
 }
 
 struct TrainBench: ParsableCommand {

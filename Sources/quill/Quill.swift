@@ -18,5 +18,5 @@ struct Quill: ParsableCommand {
         """,
         subcommands: [GenerateCommand.self, DataCommand.self, TrainCommand.self, BenchCommand.self,
                        TokenizeCommand.self, TokenizerCommand.self, InspectCommand.self,
-                       EmbedCommand.self, ConvertCommand.self])
+                       EmbedCommand.self, ConvertCommand.self, QuantizeCommand.self])
 }

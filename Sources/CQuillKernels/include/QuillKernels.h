@@ -120,4 +120,30 @@ void qk_attention_head_backward(float *dq, float *dk, float *dv, const float *do
                                 size_t ldkv, const float *att, size_t T, size_t hs, size_t valid,
                                 int causal, float *scratch);
 
+// ---- Inference weight formats and their matrix-vector kernels (kernels_quant.c)
+
+/// Weight storage types, numbered as ggml's `enum ggml_type`.
+enum { QK_TYPE_F32 = 0, QK_TYPE_F16 = 1, QK_TYPE_Q4_0 = 2, QK_TYPE_Q8_0 = 8 };
+/// Kernel instruction sets: QK_ISA_BEST picks the fastest this CPU supports.
+enum { QK_ISA_BEST = -1, QK_ISA_SCALAR = 0, QK_ISA_AVX2 = 1, QK_ISA_AVX512 = 2 };
+
+/// The best ISA level available on this CPU (AVX-512 needs VNNI, BW, VL and F16C).
+int qk_quant_best_isa(void);
+/// IEEE half ↔ float (round-to-nearest-even), without needing F16C.
+float qk_fp16_to_fp32(uint16_t h);
+uint16_t qk_fp32_to_fp16(float f);
+/// Bytes per row of K elements (K a multiple of 32 for Q8_0/Q4_0); 0 for an unknown type.
+size_t qk_row_bytes(int type, size_t K);
+/// Encodes rows×K floats as `type`; Q8_0/Q4_0 match ggml's reference quantizers bit for bit.
+void qk_quantize_rows(void *dst, const float *src, int type, size_t rows, size_t K);
+/// Decodes rows×K elements of `type` to floats.
+void qk_dequantize_rows(float *dst, const void *src, int type, size_t rows, size_t K);
+/// Quantizes an activation of K floats (K a multiple of 32) per 32-block: q (K int8, |q| ≤ 127),
+/// d (K/32 float scales), corr (8·K/32 int32: lane 0 of each block = −Σq, others 0).
+void qk_quantize_activation(int8_t *q, float *d, int32_t *corr, const float *x, size_t K);
+/// y[r] = row r of w · x for r < rows; w holds `rows` rows of K elements of `type`. F32/F16 read
+/// x; Q8_0/Q4_0 read the quantized activation (aq, ad, corr). isa: QK_ISA_* (capped at the best).
+void qk_matvec_rows(float *y, const void *w, int type, size_t rows, size_t K, const float *x,
+                    const int8_t *aq, const float *ad, const int32_t *corr, int isa);
+
 #endif

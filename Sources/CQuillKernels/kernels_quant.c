@@ -1,0 +1,222 @@
+// Weight formats for inference (F32, F16, and GGUF's Q8_0 / Q4_0 blocks, byte-identical to ggml's
+// block_q8_0 / block_q4_0) with their matrix-vector kernels. The int8 paths quantize the activation
+// per 32-block (float scale, |q| ≤ 127) and take exact int8 dot products: AVX-512 VNNI, AVX2, or a
+// portable scalar loop that gives the same integer block sums; only float summation order differs.
+#include "QuillKernels.h"
+#include "qk_math.h"
+#include "qk_quant.h"
+#include <math.h>
+#include <string.h>
+
+
+static inline uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static inline float f32_from(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+
+// IEEE half ↔ float without hardware support (M. Dukhan's FP16 algorithms, also ggml's fallback):
+// exact for every half, round-to-nearest-even for float → half.
+float qk_fp16_to_fp32(uint16_t h) {
+    uint32_t w = (uint32_t)h << 16, sign = w & 0x80000000u, two_w = w + w;
+    float normalized = f32_from((two_w >> 4) + (0xE0u << 23)) * 0x1.0p-112f;
+    float denormalized = f32_from((two_w >> 17) | (126u << 23)) - 0.5f;
+    uint32_t r = sign | (two_w < (1u << 27) ? f32_bits(denormalized) : f32_bits(normalized));
+    return f32_from(r);
+}
+
+uint16_t qk_fp32_to_fp16(float f) {
+    float base = (fabsf(f) * 0x1.0p+112f) * 0x1.0p-110f;
+    uint32_t w = f32_bits(f), shl1_w = w + w, sign = w & 0x80000000u, bias = shl1_w & 0xFF000000u;
+    if (bias < 0x71000000u) bias = 0x71000000u;
+    base = f32_from((bias >> 1) + 0x07800000u) + base;
+    uint32_t bits = f32_bits(base);
+    uint32_t nonsign = ((bits >> 13) & 0x00007C00u) + (bits & 0x00000FFFu);
+    return (uint16_t)((sign >> 16) | (shl1_w > 0xFF000000u ? 0x7E00u : nonsign));
+}
+
+size_t qk_row_bytes(int type, size_t K) {
+    switch (type) {
+    case QK_TYPE_F32: return K * 4;
+    case QK_TYPE_F16: return K * 2;
+    case QK_TYPE_Q8_0: return K / QK * sizeof(qk_block_q8_0);
+    case QK_TYPE_Q4_0: return K / QK * sizeof(qk_block_q4_0);
+    default: return 0;
+    }
+}
+
+int qk_quant_best_isa(void) {
+#if QK_X86
+    static int best = -1;
+    if (best < 0) {
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("f16c")) best = QK_ISA_AVX512;
+        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                 __builtin_cpu_supports("f16c")) best = QK_ISA_AVX2;
+        else best = QK_ISA_SCALAR;
+    }
+    return best;
+#else
+    return QK_ISA_SCALAR;
+#endif
+}
+
+static int resolve_isa(int isa) {
+    int best = qk_quant_best_isa();
+    return (isa < 0 || isa > best) ? best : isa;
+}
+
+// ---- Weight quantization (ggml's reference quantizers, bit for bit)
+
+static void quantize_block_q8_0(qk_block_q8_0 *y, const float *x) {
+    float amax = 0.0f;
+    for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(x[j]));
+    float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+    y->d = qk_fp32_to_fp16(d);
+    for (int j = 0; j < QK; j++) {
+        float q = roundf(x[j] * id);
+        y->qs[j] = isnan(q) ? 0 : (int8_t)fmaxf(-128.0f, fminf(127.0f, q));
+    }
+}
+
+static uint8_t nibble(float x, float id) {
+    float t = truncf(x * id + 8.5f);
+    return isnan(t) ? 0 : (uint8_t)fmaxf(0.0f, fminf(15.0f, t));
+}
+
+static void quantize_block_q4_0(qk_block_q4_0 *y, const float *x) {
+    float amax = 0.0f, extreme = 0.0f;
+    for (int j = 0; j < QK; j++)
+        if (amax < fabsf(x[j])) { amax = fabsf(x[j]); extreme = x[j]; }
+    float d = extreme / -8.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+    y->d = qk_fp32_to_fp16(d);
+    for (int j = 0; j < QK / 2; j++) y->qs[j] = nibble(x[j], id) | (uint8_t)(nibble(x[j + QK / 2], id) << 4);
+}
+
+void qk_quantize_rows(void *dst, const float *src, int type, size_t rows, size_t K) {
+    size_t n = rows * K;
+    switch (type) {
+    case QK_TYPE_F32: memcpy(dst, src, n * 4); break;
+    case QK_TYPE_F16: for (size_t i = 0; i < n; i++) ((uint16_t *)dst)[i] = qk_fp32_to_fp16(src[i]); break;
+    case QK_TYPE_Q8_0: for (size_t b = 0; b < n / QK; b++) quantize_block_q8_0((qk_block_q8_0 *)dst + b, src + b * QK); break;
+    case QK_TYPE_Q4_0: for (size_t b = 0; b < n / QK; b++) quantize_block_q4_0((qk_block_q4_0 *)dst + b, src + b * QK); break;
+    }
+}
+
+QK_CLONES void qk_dequantize_rows(float *dst, const void *src, int type, size_t rows, size_t K) {
+    size_t n = rows * K;
+    switch (type) {
+    case QK_TYPE_F32: memcpy(dst, src, n * 4); break;
+    case QK_TYPE_F16: for (size_t i = 0; i < n; i++) dst[i] = qk_fp16_to_fp32(((const uint16_t *)src)[i]); break;
+    case QK_TYPE_Q8_0:
+        for (size_t b = 0; b < n / QK; b++) {
+            const qk_block_q8_0 *x = (const qk_block_q8_0 *)src + b;
+            float d = qk_fp16_to_fp32(x->d);
+            for (int j = 0; j < QK; j++) dst[b * QK + j] = (float)x->qs[j] * d;
+        }
+        break;
+    case QK_TYPE_Q4_0:
+        for (size_t b = 0; b < n / QK; b++) {
+            const qk_block_q4_0 *x = (const qk_block_q4_0 *)src + b;
+            float d = qk_fp16_to_fp32(x->d);
+            for (int j = 0; j < QK / 2; j++) {
+                dst[b * QK + j] = (float)((int)(x->qs[j] & 0x0F) - 8) * d;
+                dst[b * QK + j + QK / 2] = (float)((int)(x->qs[j] >> 4) - 8) * d;
+            }
+        }
+        break;
+    }
+}
+
+// ---- Activation quantization: d = max|x| / 127, q = rint(x · 127 / max|x|), so |q| ≤ 127 (never
+// -128: the unsigned-offset and sign tricks below rely on it). corr holds 8 int32 lanes per block,
+// lane 0 = -Σq, for the AVX-512 paths' offset correction. One implementation for every ISA.
+
+QK_CLONES void qk_quantize_activation(int8_t *q, float *d, int32_t *corr, const float *x, size_t K) {
+    for (size_t b = 0; b < K / QK; b++) {
+        const float *xb = x + b * QK;
+        float amax = 0.0f;
+        for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(xb[j]));
+        float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        int32_t sum = 0;
+        for (int j = 0; j < QK; j++) {
+            int32_t v = (int32_t)__builtin_rintf(xb[j] * id);
+            q[b * QK + j] = (int8_t)v;
+            sum += v;
+        }
+        d[b] = amax / 127.0f;
+        corr[b * 8] = -sum;
+        for (int j = 1; j < 8; j++) corr[b * 8 + j] = 0;
+    }
+}
+
+// ---- Portable dot products: the reference every SIMD path is tested against.
+
+static float dot_f32_scalar(const float *w, const float *x, size_t K) {
+    float s = 0.0f;
+    for (size_t i = 0; i < K; i++) s += w[i] * x[i];
+    return s;
+}
+
+static float dot_f16_scalar(const uint16_t *w, const float *x, size_t K) {
+    float s = 0.0f;
+    for (size_t i = 0; i < K; i++) s += qk_fp16_to_fp32(w[i]) * x[i];
+    return s;
+}
+
+static float dot_q8_0_scalar(const void *wv, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb) {
+    (void)corr;
+    const qk_block_q8_0 *w = wv;
+    float s = 0.0f;
+    for (size_t b = 0; b < nb; b++) {
+        int32_t isum = 0;
+        for (int j = 0; j < QK; j++) isum += (int32_t)w[b].qs[j] * aq[b * QK + j];
+        s += (qk_fp16_to_fp32(w[b].d) * ad[b]) * (float)isum;
+    }
+    return s;
+}
+
+static float dot_q4_0_scalar(const void *wv, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb) {
+    (void)corr;
+    const qk_block_q4_0 *w = wv;
+    float s = 0.0f;
+    for (size_t b = 0; b < nb; b++) {
+        int32_t isum = 0;
+        for (int j = 0; j < QK / 2; j++) {
+            isum += ((int32_t)(w[b].qs[j] & 0x0F) - 8) * aq[b * QK + j];
+            isum += ((int32_t)(w[b].qs[j] >> 4) - 8) * aq[b * QK + j + QK / 2];
+        }
+        s += (qk_fp16_to_fp32(w[b].d) * ad[b]) * (float)isum;
+    }
+    return s;
+}
+
+#if QK_X86
+#define QK_DISPATCH(isa, name, args) \
+    ((isa) == QK_ISA_AVX512 ? qk_##name##_avx512 args : (isa) == QK_ISA_AVX2 ? qk_##name##_avx2 args : name##_scalar args)
+#else
+#define QK_DISPATCH(isa, name, args) (name##_scalar args)
+#endif
+
+void qk_matvec_rows(float *y, const void *w, int type, size_t rows, size_t K, const float *x,
+                    const int8_t *aq, const float *ad, const int32_t *corr, int isa) {
+    isa = resolve_isa(isa);
+    size_t rb = qk_row_bytes(type, K), nb = K / QK;
+    for (size_t r = 0; r < rows; r++) {
+        const void *row = (const char *)w + r * rb;
+        float v = 0.0f;
+        switch (type) {
+        case QK_TYPE_F32:
+            v = QK_DISPATCH(isa, dot_f32, ((const float *)row, x, K));
+            break;
+        case QK_TYPE_F16:
+            v = QK_DISPATCH(isa, dot_f16, ((const uint16_t *)row, x, K));
+            break;
+        case QK_TYPE_Q8_0:
+            v = QK_DISPATCH(isa, dot_q8_0, (row, aq, ad, corr, nb));
+            break;
+        case QK_TYPE_Q4_0:
+            v = QK_DISPATCH(isa, dot_q4_0, (row, aq, ad, corr, nb));
+            break;
+        }
+        y[r] = v;
+    }
+}

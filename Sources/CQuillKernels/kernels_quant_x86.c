@@ -1,0 +1,176 @@
+// SIMD row · vector kernels for kernels_quant.c, compiled per ISA with target attributes and picked
+// at run time. Int8 paths: AVX-512 VNNI uses the unsigned-offset trick (w + 128 or the Q4_0 nibble
+// as u8, corrected by -128·Σa or -8·Σa seeded into the accumulator); AVX2 uses llama.cpp's sign trick.
+#include "QuillKernels.h"
+#include "qk_quant.h"
+#if QK_X86
+#include <immintrin.h>
+
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512dq,f16c,fma")))
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+
+static inline AVX2 float hsum256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+// ---- F32 and F16: four independent accumulators so the FMA latency is hidden.
+
+AVX512 float qk_dot_f32_avx512(const float *w, const float *x, size_t K) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    size_t i = 0;
+    for (; i + 64 <= K; i += 64) {
+        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), _mm512_loadu_ps(x + i), a0);
+        a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i + 16), _mm512_loadu_ps(x + i + 16), a1);
+        a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i + 32), _mm512_loadu_ps(x + i + 32), a2);
+        a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i + 48), _mm512_loadu_ps(x + i + 48), a3);
+    }
+    for (; i + 16 <= K; i += 16) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), _mm512_loadu_ps(x + i), a0);
+    float s = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+    for (; i < K; i++) s += w[i] * x[i];
+    return s;
+}
+
+AVX2 float qk_dot_f32_avx2(const float *w, const float *x, size_t K) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0;
+    size_t i = 0;
+    for (; i + 16 <= K; i += 16) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+    }
+    float s = hsum256(_mm256_add_ps(a0, a1));
+    for (; i < K; i++) s += w[i] * x[i];
+    return s;
+}
+
+AVX512 float qk_dot_f16_avx512(const uint16_t *w, const float *x, size_t K) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    size_t i = 0;
+#define H(o) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + i + (o))))
+    for (; i + 64 <= K; i += 64) {
+        a0 = _mm512_fmadd_ps(H(0), _mm512_loadu_ps(x + i), a0);
+        a1 = _mm512_fmadd_ps(H(16), _mm512_loadu_ps(x + i + 16), a1);
+        a2 = _mm512_fmadd_ps(H(32), _mm512_loadu_ps(x + i + 32), a2);
+        a3 = _mm512_fmadd_ps(H(48), _mm512_loadu_ps(x + i + 48), a3);
+    }
+    for (; i + 16 <= K; i += 16) a0 = _mm512_fmadd_ps(H(0), _mm512_loadu_ps(x + i), a0);
+#undef H
+    float s = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+    for (; i < K; i++) s += qk_fp16_to_fp32(w[i]) * x[i];
+    return s;
+}
+
+AVX2 float qk_dot_f16_avx2(const uint16_t *w, const float *x, size_t K) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0;
+    size_t i = 0;
+    for (; i + 16 <= K; i += 16) {
+        a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i))), _mm256_loadu_ps(x + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i + 8))), _mm256_loadu_ps(x + i + 8), a1);
+    }
+    float s = hsum256(_mm256_add_ps(a0, a1));
+    for (; i < K; i++) s += qk_fp16_to_fp32(w[i]) * x[i];
+    return s;
+}
+
+// ---- Q8_0 / Q4_0 × int8 activation, AVX-512 VNNI: two blocks per 512-bit register.
+// dpbusd multiplies unsigned bytes by signed bytes, so the weight is offset to unsigned (q + 128 for
+// Q8_0; the raw nibble 0..15 for Q4_0, whose value is nibble − 8) and the accumulator starts at
+// −offset·Σa (corr lane 0 of each block), making each block's int32 sum exactly Σ w·a.
+
+static inline AVX512 __m512 pair_scale(float s0, float s1) {
+    return _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(s0), _mm512_set1_ps(s1));
+}
+
+AVX512 float qk_dot_q8_0_avx512(const void *wv, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb) {
+    const qk_block_q8_0 *w = wv;
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    __m512 acc = _mm512_setzero_ps();
+    size_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)w[b].qs), w1 = _mm256_loadu_si256((const __m256i *)w[b + 1].qs);
+        __m512i wu = _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(w0), w1, 1), flip);
+        __m512i seed = _mm512_slli_epi32(_mm512_loadu_si512(corr + b * 8), 7);
+        __m512i dot = _mm512_dpbusd_epi32(seed, wu, _mm512_loadu_si512(aq + b * QK));
+        __m512 s = pair_scale(_cvtsh_ss(w[b].d) * ad[b], _cvtsh_ss(w[b + 1].d) * ad[b + 1]);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), s, acc);
+    }
+    float r = _mm512_reduce_add_ps(acc);
+    if (b < nb) {   // odd block count: one 256-bit block
+        __m256i wu = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)w[b].qs), _mm256_set1_epi8((char)0x80));
+        __m256i seed = _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(corr + b * 8)), 7);
+        __m256i dot = _mm256_dpbusd_epi32(seed, wu, _mm256_loadu_si256((const __m256i *)(aq + b * QK)));
+        __m256 p = _mm256_mul_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(_cvtsh_ss(w[b].d) * ad[b]));
+        r += hsum256(p);
+    }
+    return r;
+}
+
+// Two Q4_0 blocks' 16 nibble bytes → 64 unsigned bytes in element order [b0 lo, b0 hi, b1 lo, b1 hi].
+static inline AVX512 __m512i unpack_q4_pair(const qk_block_q4_0 *w) {
+    __m256i x = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)w[0].qs)),
+                                        _mm_loadu_si128((const __m128i *)w[1].qs), 1);
+    const __m256i m = _mm256_set1_epi8(0x0F);
+    __m256i lo = _mm256_and_si256(x, m), hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), m);
+    __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);   // [lo0, lo1, hi0, hi1]
+    return _mm512_shuffle_i64x2(z, z, _MM_SHUFFLE(3, 1, 2, 0));         // [lo0, hi0, lo1, hi1]
+}
+
+AVX512 float qk_dot_q4_0_avx512(const void *wv, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb) {
+    const qk_block_q4_0 *w = wv;
+    __m512 acc = _mm512_setzero_ps();
+    size_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        __m512i seed = _mm512_slli_epi32(_mm512_loadu_si512(corr + b * 8), 3);
+        __m512i dot = _mm512_dpbusd_epi32(seed, unpack_q4_pair(w + b), _mm512_loadu_si512(aq + b * QK));
+        __m512 s = pair_scale(_cvtsh_ss(w[b].d) * ad[b], _cvtsh_ss(w[b + 1].d) * ad[b + 1]);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), s, acc);
+    }
+    float r = _mm512_reduce_add_ps(acc);
+    if (b < nb) {
+        __m128i x = _mm_loadu_si128((const __m128i *)w[b].qs), m = _mm_set1_epi8(0x0F);
+        __m256i u = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_and_si128(x, m)),
+                                            _mm_and_si128(_mm_srli_epi16(x, 4), m), 1);
+        __m256i seed = _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(corr + b * 8)), 3);
+        __m256i dot = _mm256_dpbusd_epi32(seed, u, _mm256_loadu_si256((const __m256i *)(aq + b * QK)));
+        r += hsum256(_mm256_mul_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(_cvtsh_ss(w[b].d) * ad[b])));
+    }
+    return r;
+}
+
+// ---- AVX2: |w| (unsigned) times sign(w)·a (signed) with maddubs; pairs stay below 2·128·127.
+
+static inline AVX2 __m256 block_dot_avx2(__m256i w, __m256i a, float scale) {
+    __m256i p16 = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
+    __m256i p32 = _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
+    return _mm256_mul_ps(_mm256_cvtepi32_ps(p32), _mm256_set1_ps(scale));
+}
+
+AVX2 float qk_dot_q8_0_avx2(const void *wv, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb) {
+    (void)corr;
+    const qk_block_q8_0 *w = wv;
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t b = 0; b < nb; b++) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)w[b].qs), a = _mm256_loadu_si256((const __m256i *)(aq + b * QK));
+        acc = _mm256_add_ps(acc, block_dot_avx2(x, a, _cvtsh_ss(w[b].d) * ad[b]));
+    }
+    return hsum256(acc);
+}
+
+AVX2 float qk_dot_q4_0_avx2(const void *wv, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb) {
+    (void)corr;
+    const qk_block_q4_0 *w = wv;
+    __m256 acc = _mm256_setzero_ps();
+    const __m128i m = _mm_set1_epi8(0x0F);
+    for (size_t b = 0; b < nb; b++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)w[b].qs);
+        __m256i u = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_and_si128(x, m)),
+                                            _mm_and_si128(_mm_srli_epi16(x, 4), m), 1);
+        __m256i v = _mm256_sub_epi8(u, _mm256_set1_epi8(8));
+        __m256i a = _mm256_loadu_si256((const __m256i *)(aq + b * QK));
+        acc = _mm256_add_ps(acc, block_dot_avx2(v, a, _cvtsh_ss(w[b].d) * ad[b]));
+    }
+    return hsum256(acc);
+}
+#endif

@@ -1,0 +1,30 @@
+// GGUF block layouts (ggml's block_q8_0 / block_q4_0) and the SIMD dot products of
+// kernels_quant_x86.c, shared with kernels_quant.c. Internal to CQuillKernels.
+#ifndef QK_QUANT_H
+#define QK_QUANT_H
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__x86_64__) && defined(__clang__)
+#define QK_X86 1
+#else
+#define QK_X86 0
+#endif
+
+#define QK 32
+typedef struct { uint16_t d; int8_t qs[QK]; } __attribute__((packed)) qk_block_q8_0;      // 34 bytes
+typedef struct { uint16_t d; uint8_t qs[QK / 2]; } __attribute__((packed)) qk_block_q4_0;  // 18 bytes
+
+#if QK_X86
+// Row · vector for one weight row; aq/ad/corr are the quantized activation (qk_quantize_activation).
+float qk_dot_f32_avx2(const float *w, const float *x, size_t K);
+float qk_dot_f32_avx512(const float *w, const float *x, size_t K);
+float qk_dot_f16_avx2(const uint16_t *w, const float *x, size_t K);
+float qk_dot_f16_avx512(const uint16_t *w, const float *x, size_t K);
+float qk_dot_q8_0_avx2(const void *w, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb);
+float qk_dot_q8_0_avx512(const void *w, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb);
+float qk_dot_q4_0_avx2(const void *w, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb);
+float qk_dot_q4_0_avx512(const void *w, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb);
+#endif
+
+#endif

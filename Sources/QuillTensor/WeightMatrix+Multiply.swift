@@ -1,0 +1,93 @@
+// y = x · Wᵀ (+ b) for a WeightMatrix. Decode (a few rows of x): matrix × vector with rows split
+// over the workers, the int8 formats quantizing x per 32-block first. Prefill (many rows): BLAS
+// sgemm, on the F32 rows directly or on F32 panels dequantized from the stored blocks per worker.
+import CQuillKernels
+
+/// Which kernel family runs a product; `.best` picks the fastest this CPU supports.
+public enum KernelISA: Int32, Sendable, CaseIterable {
+    case best = -1, scalar = 0, avx2 = 1, avx512 = 2
+
+    /// The level `.best` resolves to here.
+    public static var available: KernelISA { KernelISA(rawValue: qk_quant_best_isa()) ?? .scalar }
+}
+
+/// A K-element activation quantized per 32-block for the int8 kernels (see qk_quantize_activation).
+public final class QuantizedActivation {
+    public let count: Int
+    public let q: UnsafeMutablePointer<Int8>
+    public let d: UnsafeMutablePointer<Float>
+    public let corr: UnsafeMutablePointer<Int32>
+
+    public init(_ x: UnsafePointer<Float>, count K: Int) {
+        count = K
+        q = .allocate(capacity: max(1, K))
+        d = .allocate(capacity: max(1, K / 32))
+        corr = .allocate(capacity: max(1, K / 32 * 8))
+        qk_quantize_activation(q, d, corr, x, K)
+    }
+
+    deinit {
+        q.deallocate(); d.deallocate(); corr.deallocate()
+    }
+}
+
+extension WeightMatrix {
+    /// Rows of x at or above this count go through the sgemm (prefill) path.
+    public static let gemmRowThreshold = 4
+    /// Output rows dequantized per F32 panel in the prefill path (≈ 1.5 MB of panel at K = 768).
+    static let panelRows = 512
+
+    /// y = x · Wᵀ (+ bias): x (..., inputs) → y (..., outputs).
+    public func apply(_ x: Tensor, bias: Tensor? = nil, isa: KernelISA = .best) -> Tensor {
+        precondition(x.lastDimension == inputs, "WeightMatrix.apply: input has \(x.lastDimension) features, weight has \(inputs)")
+        if let bias { precondition(bias.count == outputs, "WeightMatrix.apply: bias has \(bias.count) elements, need \(outputs)") }
+        let M = x.rows, N = outputs, K = inputs
+        let y = Tensor(zeros: Array(x.shape.dropLast()) + [N])
+        if M < Self.gemmRowThreshold {
+            for i in 0..<M { matvec(x.data + i * K, into: y.data + i * N, isa: isa) }
+        } else {
+            gemm(x.data, rows: M, into: y.data)
+        }
+        if let bias { for i in 0..<M { qk_add_inplace(y.data + i * N, bias.data, N) } }
+        return y
+    }
+
+    /// y (outputs) = W · x (inputs), output rows split over the `Parallel` workers.
+    public func matvec(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, isa: KernelISA = .best) {
+        let activation = type == .q8_0 || type == .q4_0 ? QuantizedActivation(x, count: inputs) : nil
+        let workers = byteCount < 1 << 16 ? 1 : Parallel.threadCount
+        let per = (outputs + workers - 1) / workers
+        Parallel.forEachChunk(workers) { chunk in
+            for c in chunk {
+                let lo = c * per, hi = min(outputs, lo + per)
+                if lo >= hi { continue }
+                qk_matvec_rows(y + lo, base + lo * rowBytes, Int32(type.rawValue), hi - lo, inputs, x,
+                               activation?.q, activation?.d, activation?.corr, isa.rawValue)
+            }
+        }
+        withExtendedLifetime(activation) {}
+    }
+
+    /// y (M, outputs) = x (M, inputs) · Wᵀ through sgemm, overwriting y.
+    public func gemm(_ x: UnsafePointer<Float>, rows M: Int, into y: UnsafeMutablePointer<Float>) {
+        let N = outputs, K = inputs
+        if type == .f32 {
+            BLAS.sgemm(transposeA: false, transposeB: true, m: M, n: N, k: K, a: x, lda: K,
+                       b: base.assumingMemoryBound(to: Float.self), ldb: K, beta: 0, c: y, ldc: N)
+            return
+        }
+        // Each worker owns a range of output columns and reuses one F32 panel for its slices of rows.
+        Parallel.forEachChunk(N, minimumChunk: 64) { cols in
+            let rows = min(Self.panelRows, cols.count)
+            let panel = TensorStorage(count: rows * K)
+            var lo = cols.lowerBound
+            while lo < cols.upperBound {
+                let hi = min(cols.upperBound, lo + rows)
+                dequantizeRows(lo..<hi, into: panel.pointer)                                  // (hi − lo, K)
+                BLAS.sgemmSerial(transposeA: false, transposeB: true, m: M, n: hi - lo, k: K, a: x, lda: K,
+                                 b: panel.pointer, ldb: K, beta: 0, c: y + lo, ldc: N)
+                lo = hi
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+// `quill bench generate`: prefill and decode speed as llama-bench measures them (pp: the prompt in one
+// batch from an empty cache; tg: tokens one at a time from an empty cache), on a model file or
+// directory, or on a random GPT-2-124M-shaped model built in memory in the chosen weight format.
+import ArgumentParser
+import Foundation
+import QuillFormats
+import QuillModels
+import QuillTensor
+
+struct GenerateBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Time prompt processing (prefill) and token generation (decode).",
+        discussion: """
+        Each repetition runs the prompt from an empty cache (prefill) and then, from another empty
+        cache, --gen-tokens single-token steps (decode), like llama-bench's pp and tg tests.
+        Examples:
+          quill bench generate --random-gpt2-124m --type q8_0 --threads 2 --json
+          quill bench generate --model gpt2-q8_0.gguf --prompt-tokens 512 --gen-tokens 128 --threads 1
+        """)
+
+    @Option(help: "Model directory (HF layout) or GGUF file.") var model: String?
+    @Flag(name: .customLong("random-gpt2-124m"), help: "Use a random GPT-2-124M-shaped model built in memory.") var randomGPT2 = false
+    @Option(help: "Weight format for the matmuls: f32, f16, q8_0, q4_0 (default: as loaded; f32 for --random-gpt2-124m).") var type: String?
+    @Option(name: .customLong("prompt-tokens"), help: "Prompt length for the prefill test (0 skips it).") var promptTokens = 512
+    @Option(name: .customLong("gen-tokens"), help: "Tokens for the decode test (0 skips it).") var genTokens = 128
+    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Option(help: "Timed repetitions (after one warm-up).") var repetitions = 3
+    @Flag(help: "Print one JSON object.") var json = false
+    @Option(name: .customLong("save-gguf"), help: "Also write the model (after --type) as GGUF with a placeholder vocabulary, for llama.cpp.") var saveGGUF: String?
+
+    func run() throws {
+        try runReportingErrors {
+            guard promptTokens >= 0, genTokens >= 0, repetitions > 0 else { throw CommandError("need prompt/gen tokens ≥ 0 and repetitions > 0") }
+            Parallel.configure(threads: threads ?? Parallel.threadCount)
+            let weightType = try type.map { name -> WeightType in
+                guard let t = WeightType(name: name) else { throw CommandError("unknown --type \(name) (f32, f16, q8_0, q4_0)") }
+                return t
+            }
+            let (lm, label) = try loadModel()
+            if let weightType { try lm.quantize(to: weightType) }
+            if let saveGGUF { try save(lm, weightType ?? .f32, to: saveGGUF) }
+            if promptTokens == 0 && genTokens == 0 { return }
+            guard promptTokens + 1 < lm.contextLength, genTokens <= lm.contextLength else {
+                throw CommandError("prompt/gen tokens exceed the model's context of \(lm.contextLength)")
+            }
+            let format = lm.inferenceWeights.map { "\($0.type)" } ?? "F32 (float path)"
+            var rng = RandomGenerator(seed: 7)
+            let prompt = (0..<promptTokens).map { _ in rng.nextInt(below: lm.vocabularySize) }
+            _ = try timeRun(lm, prompt: Array(prompt.prefix(16)), steps: min(genTokens, 4))    // warm-up
+            var prefill: [Double] = [], decode: [Double] = []
+            for _ in 0..<repetitions {
+                let (p, d) = try timeRun(lm, prompt: prompt, steps: genTokens)
+                if promptTokens > 0 { prefill.append(Double(promptTokens) / p) }
+                if genTokens > 0 { decode.append(Double(genTokens) / d) }
+            }
+            report(label: label, format: format, prefill: prefill, decode: decode)
+        }
+    }
+
+    func loadModel() throws -> (any QuantizableLanguageModel, String) {
+        if randomGPT2 { return (try GPT(config: .gpt2Small, seed: 1), "random GPT-2 124M") }
+        guard let model else { throw CommandError("give --model PATH or --random-gpt2-124m") }
+        let url = URL(fileURLWithPath: model)
+        if url.pathExtension.lowercased() == "gguf" { return (try GPT.load(gguf: url), url.lastPathComponent) }
+        guard let lm = try ModelRegistry.loadLanguageModel(directory: url) as? any QuantizableLanguageModel else {
+            throw CommandError("\(model): this model type has no quantizable inference path")
+        }
+        return (lm, url.lastPathComponent)
+    }
+
+    /// Writes a GPT-2 as llama.cpp-loadable GGUF: its tensors plus a placeholder byte-level vocabulary
+    /// (GPT-2's 256 byte symbols, then "<tok N>", then <|endoftext|>) and no merges; benchmarks feed ids.
+    func save(_ lm: any QuantizableLanguageModel, _ type: WeightType, to path: String) throws {
+        guard let gpt = lm as? GPT else { throw CommandError("--save-gguf writes GPT-2 models only") }
+        var writer = try gpt.ggufWriter(type: type, name: "random-gpt2-124m")
+        let V = gpt.vocabularySize
+        var bytes = Array(33...126) + Array(161...172) + Array(174...255)
+        var symbols = bytes.map { String(UnicodeScalar(UInt8($0))) }
+        var extra = 0
+        for b in 0..<256 where !bytes.contains(b) { bytes.append(b); symbols.append(String(UnicodeScalar(UInt32(256 + extra))!)); extra += 1 }
+        let tokens = (0..<V).map { i in i < 256 ? symbols[i] : i == V - 1 ? "<|endoftext|>" : "<tok \(i)>" }
+        writer.addMetadata("tokenizer.ggml.model", .string("gpt2"))
+        writer.addMetadata("tokenizer.ggml.pre", .string("gpt-2"))
+        writer.addMetadata("tokenizer.ggml.tokens", .array(elementType: .string, values: tokens.map { .string($0) }))
+        writer.addMetadata("tokenizer.ggml.token_type", .array(elementType: .int32, values: (0..<V).map { .int32($0 == V - 1 ? 3 : 1) }))
+        writer.addMetadata("tokenizer.ggml.merges", .array(elementType: .string, values: []))
+        writer.addMetadata("tokenizer.ggml.bos_token_id", .uint32(UInt32(V - 1)))
+        writer.addMetadata("tokenizer.ggml.eos_token_id", .uint32(UInt32(V - 1)))
+        try writer.write(to: URL(fileURLWithPath: path))
+    }
+
+    /// Seconds for the prefill of `prompt` and for `steps` decode steps, each from an empty cache.
+    func timeRun(_ lm: any LanguageModel, prompt: [Int], steps: Int) throws -> (Double, Double) {
+        var prefillSeconds = 0.0, decodeSeconds = 0.0
+        if !prompt.isEmpty {
+            let cache = lm.makeCache()
+            let t = Date()
+            _ = try lm.forward(prompt, cache: cache)
+            prefillSeconds = Date().timeIntervalSince(t)
+        }
+        if steps > 0 {
+            let cache = lm.makeCache()
+            var token = 0
+            let t = Date()
+            for _ in 0..<steps {
+                let logits = try lm.forward([token], cache: cache)
+                token = argmax(logits)
+            }
+            decodeSeconds = Date().timeIntervalSince(t)
+        }
+        return (prefillSeconds, decodeSeconds)
+    }
+
+    func argmax(_ t: Tensor) -> Int {
+        var best = 0
+        for i in 1..<t.count where t.data[i] > t.data[best] { best = i }
+        return best
+    }
+
+    func report(label: String, format: String, prefill: [Double], decode: [Double]) {
+        func mean(_ v: [Double]) -> Double { v.isEmpty ? 0 : v.reduce(0, +) / Double(v.count) }
+        func spread(_ v: [Double]) -> Double {
+            let m = mean(v)
+            return v.count < 2 ? 0 : (v.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(v.count - 1)).squareRoot()
+        }
+        if json {
+            print(String(format: "{\"model\": \"%@\", \"type\": \"%@\", \"threads\": %d, \"prompt_tokens\": %d, \"gen_tokens\": %d, "
+                         + "\"prefill_tokens_per_second\": %.2f, \"decode_tokens_per_second\": %.2f, "
+                         + "\"prefill_stddev\": %.2f, \"decode_stddev\": %.2f, \"repetitions\": %d}",
+                         label, format, Parallel.threadCount, promptTokens, genTokens, mean(prefill), mean(decode),
+                         spread(prefill), spread(decode), repetitions))
+        } else {
+            print("\(label), weights \(format), \(Parallel.threadCount) threads, \(KernelISA.available) kernels")
+            print(String(format: "pp%d: %.1f ± %.1f tok/s", promptTokens, mean(prefill), spread(prefill)))
+            print(String(format: "tg%d: %.1f ± %.1f tok/s", genTokens, mean(decode), spread(decode)))
+        }
+    }
+}

@@ -1,0 +1,132 @@
+// The inference weight kernels against their references: every ISA path (AVX-512 VNNI, AVX2,
+// scalar) gives the same integer block sums (checked exactly with unit scales), float results within
+// a stated tolerance, and quantized products within the bound set by activation rounding.
+import Testing
+import CQuillKernels
+import QuillTensor
+
+@Suite("WeightMatrix kernels")
+struct WeightMatrixTests {
+    static let paths = KernelISA.allCases.filter { $0 != .best && $0.rawValue <= KernelISA.available.rawValue }
+
+    func random(_ shape: [Int], seed: UInt64, std: Float = 1) -> Tensor {
+        var rng = RandomGenerator(seed: seed)
+        let t = Tensor(zeros: shape)
+        t.fillNormal(std: std, rng: &rng)
+        return t
+    }
+
+    @Test func halfConversionMatchesSwiftFloat16() {
+        for bits in 0...UInt16.max {
+            let mine = qk_fp16_to_fp32(bits), swift = Float(Float16(bitPattern: bits))
+            #expect(mine.bitPattern == swift.bitPattern || (mine.isNaN && swift.isNaN))
+        }
+        var rng = RandomGenerator(seed: 5)
+        let specials: [Float] = [0, -0, 1, 65504, 65520, 1e-8, 6e-5, -3.1e-5, .infinity, -.infinity, 1e30]
+        for x in specials + (0..<20_000).map({ _ in rng.nextNormal() * Float(1 << rng.nextInt(below: 20)) * 1e-4 }) {
+            #expect(qk_fp32_to_fp16(x) == Float16(x).bitPattern, "x = \(x)")
+        }
+    }
+
+    /// Unit weight scales and activations that are integers with a 127 in every block make every
+    /// float step exact, so each path must return exactly Σ w·a.
+    @Test(arguments: [WeightType.q8_0, .q4_0])
+    func integerSumsAreExactOnEveryPath(type: WeightType) {
+        let N = 5, K = 9 * 32   // an odd block count exercises the 256-bit tail
+        var rng = RandomGenerator(seed: 11)
+        let rb = type.rowBytes(K)
+        var blocks = [UInt8](repeating: 0, count: N * rb)
+        var w = [Int](repeating: 0, count: N * K)
+        for r in 0..<N {
+            for b in 0..<(K / 32) {
+                let o = r * rb + b * (rb / (K / 32))
+                blocks[o] = 0x00; blocks[o + 1] = 0x3C                                   // fp16 1.0
+                for j in 0..<32 {
+                    if type == .q8_0 {
+                        let v = rng.nextInt(below: 256) - 128                            // includes −128
+                        blocks[o + 2 + j] = UInt8(bitPattern: Int8(v)); w[r * K + b * 32 + j] = v
+                    } else {
+                        let v = rng.nextInt(below: 16)
+                        let byte = o + 2 + j % 16
+                        blocks[byte] |= j < 16 ? UInt8(v) : UInt8(v) << 4
+                        w[r * K + b * 32 + j] = v - 8
+                    }
+                }
+            }
+        }
+        var x = (0..<K).map { _ in Float(rng.nextInt(below: 255) - 127) }
+        for b in 0..<(K / 32) { x[b * 32 + rng.nextInt(below: 32)] = 127 }
+        let expected = (0..<N).map { r in Float((0..<K).reduce(0) { $0 + w[r * K + $1] * Int(x[$1]) }) }
+        for isa in Self.paths {
+            let y = blocks.withUnsafeBytes { raw in
+                x.withUnsafeBufferPointer { xp in
+                    let a = QuantizedActivation(xp.baseAddress!, count: K)
+                    var y = [Float](repeating: 0, count: N)
+                    qk_matvec_rows(&y, raw.baseAddress!, Int32(type.rawValue), N, K, xp.baseAddress!, a.q, a.d, a.corr, isa.rawValue)
+                    return y
+                }
+            }
+            #expect(y == expected, "\(type) \(isa)")
+        }
+    }
+
+    /// Every path against the scalar one on random data: equal up to float summation order
+    /// (|Δ| ≤ 1e-5 · Σ|w·x| per row).
+    @Test(arguments: WeightType.allCases)
+    func pathsAgreeWithScalar(type: WeightType) throws {
+        let N = 67, K = 33 * 32
+        let wt = random([N, K], seed: 21), x = random([K], seed: 22)
+        let w = try WeightMatrix(tensor: wt, layout: .outputByInput, type: type)
+        let reference = Tensor(zeros: [N])
+        w.matvec(x.data, into: reference.data, isa: .scalar)
+        let magnitude = (0..<N).map { r in (0..<K).reduce(Float(0)) { $0 + abs(wt.data[r * K + $1] * x.data[$1]) } }
+        for isa in Self.paths {
+            let y = Tensor(zeros: [N])
+            w.matvec(x.data, into: y.data, isa: isa)
+            for r in 0..<N { #expect(abs(y.data[r] - reference.data[r]) <= 1e-5 * magnitude[r], "\(type) \(isa) row \(r)") }
+        }
+    }
+
+    /// Against the dequantized weights times the float activation. F32/F16: rounding only. Q8_0/Q4_0:
+    /// the activation rounding error |x − d·q| ≤ d/2 per element bounds |Δ| by Σ_j |w_j| · (max|x|_block / 254).
+    @Test(arguments: WeightType.allCases)
+    func matchesDequantizedFloatProduct(type: WeightType) throws {
+        let N = 40, K = 768
+        let wt = random([N, K], seed: 31, std: 0.02), x = random([K], seed: 32)
+        let w = try WeightMatrix(tensor: wt, layout: .outputByInput, type: type)
+        let dense = w.dequantized()
+        let y = Tensor(zeros: [N])
+        w.matvec(x.data, into: y.data)
+        let blockMax = (0..<(K / 32)).map { b in (0..<32).reduce(Float(0)) { max($0, abs(x.data[b * 32 + $1])) } }
+        for r in 0..<N {
+            var exact: Double = 0, bound: Float = 0, magnitude: Float = 0
+            for k in 0..<K {
+                let wk = dense.data[r * K + k]
+                exact += Double(wk) * Double(x.data[k])
+                magnitude += abs(wk * x.data[k])
+                if type.blockSize == 32 { bound += abs(wk) * blockMax[k / 32] / 254 }
+            }
+            #expect(abs(Double(y.data[r]) - exact) <= Double(bound * 1.001 + 1e-5 * magnitude), "\(type) row \(r)")
+        }
+    }
+
+    /// The sgemm (prefill) path equals the float product of the dequantized weights, and a Conv1D
+    /// (in, out) weight gives the same matrix as its (out, in) transpose.
+    @Test(arguments: WeightType.allCases)
+    func gemmPathAndLayouts(type: WeightType) throws {
+        let M = 9, N = 70, K = 96
+        let wt = random([N, K], seed: 41), x = random([M, K], seed: 42), bias = random([N], seed: 43)
+        let w = try WeightMatrix(tensor: wt, layout: .outputByInput, type: type)
+        let conv = Tensor(zeros: [K, N])
+        for n in 0..<N { for k in 0..<K { conv.data[k * N + n] = wt.data[n * K + k] } }
+        let w2 = try WeightMatrix(tensor: conv, layout: .inputByOutput, type: type)
+        #expect(w.dequantized().scalars == w2.dequantized().scalars)
+        let y = w.apply(x, bias: bias)
+        let reference = matmul(x, w.dequantized(), bias: bias, layout: .outputByInput)
+        for i in 0..<(M * N) { #expect(abs(y.data[i] - reference.data[i]) <= 1e-4 * (1 + abs(reference.data[i]))) }
+    }
+
+    @Test func rejectsRowsThatAreNotWholeBlocks() {
+        #expect(throws: WeightMatrixError.self) { try WeightMatrix(tensor: Tensor(zeros: [4, 40]), layout: .outputByInput, type: .q8_0) }
+    }
+}
