@@ -8,7 +8,7 @@ import QuillTensor
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmarks.", subcommands: [TrainBench.self])
+        commandName: "bench", abstract: "Benchmarks.", subcommands: [TrainBench.self, BatchBench.self])
 }
 
 struct TrainBench: ParsableCommand {
