@@ -1,6 +1,7 @@
 // GPT-2's batched inference pass: the new tokens of B sequences concatenated into (N, C) rows go
 // through every matrix product at once (weights read once per step instead of once per sequence),
-// while attention runs per (sequence, head) against that sequence's own cache.
+// while attention runs per (sequence, head) against that sequence's own cache. A decode step of 2–8
+// sequences goes through the few-row kernels (fewRowMatmul) rather than sgemm.
 // Legend: B sequences, N total new tokens, C channels, V vocabulary, NH heads, hs = C / NH.
 import CQuillKernels
 import QuillNN
@@ -15,7 +16,7 @@ extension GPT: BatchedLanguageModel {
         var x = add(wte(ids), wpe(layout.positions.map { Int32($0) }))                  // (N, C)
         let longest = zip(layout.positions0, layout.counts).map { $0 + $1 }.max()!
         for (l, block) in blocks.enumerated() {
-            let qkv = block.attnQKV(block.ln1(x))                                      // (N, 3C)
+            let qkv = batchedLinear(block.attnQKV, block.ln1(x))                                      // (N, 3C)
             for s in 0..<B {                                                            // append k, v rows
                 let keys = caches[s].keys[l].pointer, values = caches[s].values[l].pointer
                 for i in 0..<layout.counts[s] {
@@ -34,10 +35,10 @@ extension GPT: BatchedLanguageModel {
                                         C, layout.counts[s], layout.positions0[s], hs, scratch.pointer)
                 }
             }
-            x = add(x, block.attnProj(a))
-            x = add(x, block.mlpProj(gelu(block.mlpFC(block.ln2(x)))))
+            x = add(x, batchedLinear(block.attnProj, a))
+            x = add(x, batchedLinear(block.mlpProj, gelu(batchedLinear(block.mlpFC, block.ln2(x)))))
         }
         for (s, cache) in caches.enumerated() { cache.advance(by: layout.counts[s]) }
-        return matmul(lnF(layout.lastRows(of: x)), wte.weight, layout: .outputByInput)  // (B, V)
+        return batchedHead(lnF(layout.lastRows(of: x)), weight: wte.weight)              // (B, V)
     }
 }

@@ -1,6 +1,7 @@
 // Several independent sequences in one forward pass (the step of continuous batching, as in vLLM or
 // llama.cpp's server): every sequence's new tokens go through the matrix products together, and each
 // attends only to its own KV cache. Models without a batched path fall back to one forward each.
+import QuillNN
 import QuillTensor
 
 /// A model with a real batched forward pass (one set of matrix products for all sequences).
@@ -65,4 +66,16 @@ struct BatchLayout {
         for s in counts.indices { (out.data + s * C).update(from: x.data + (starts[s] + counts[s] - 1) * C, count: C) }
         return out
     }
+}
+
+/// linear(x) in a batched pass: the few-row kernels for 2–8 rows (a decode step), BLAS otherwise.
+func batchedLinear(_ linear: Linear, _ x: Tensor) -> Tensor {
+    (2...fewRowMatmulMaximumRows).contains(x.rows)
+        ? fewRowMatmul(x, linear.weight, bias: linear.bias, layout: linear.layout) : linear(x)
+}
+
+/// x (B, C) · headᵀ → (B, V) logits, with the few-row kernel for 2–8 rows.
+func batchedHead(_ x: Tensor, weight: Tensor) -> Tensor {
+    (2...fewRowMatmulMaximumRows).contains(x.rows)
+        ? fewRowMatmul(x, weight, layout: .outputByInput) : matmul(x, weight, layout: .outputByInput)
 }

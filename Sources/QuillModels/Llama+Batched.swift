@@ -1,6 +1,6 @@
 // The Llama family's batched inference pass: B sequences' new tokens concatenated into (N, C) rows
 // through every projection at once, RoPE at each row's own position, and grouped-query attention
-// per (sequence, head) against that sequence's cache. Same layer code as the single-sequence pass.
+// per (sequence, head) against that sequence's cache; 2–8 rows go through the few-row kernels.
 // Legend: B sequences, N total new tokens, NH query heads, KVH kv heads, hs head size.
 import CQuillKernels
 import QuillNN
@@ -15,12 +15,19 @@ extension Llama: BatchedLanguageModel {
         let frequencies = config.ropeFrequencies(length: positions.max()! + 1)
         var x = embedTokens(batch.flatMap { $0.map { Int32($0) } })                           // (N, C)
         for (l, layer) in layers.enumerated() {
-            x = layer(x, config, positions: positions, frequencies: frequencies) { q, k, v in
-                batchedAttention(q, k, v, layer: l, caches: caches, layout: layout)
-            }
+            // The layer's own steps (LlamaLayer.callAsFunction) with every projection through batchedLinear.
+            let h = layer.inputNorm(x)                                                         // (N, C)
+            let q = rope(batchedLinear(layer.query, h), positions: positions, heads: config.headCount,
+                         headSize: config.headSize, frequencies: frequencies)
+            let k = rope(batchedLinear(layer.key, h), positions: positions, heads: config.kvHeadCount,
+                         headSize: config.headSize, frequencies: frequencies)
+            let a = batchedAttention(q, k, batchedLinear(layer.value, h), layer: l, caches: caches, layout: layout)
+            let r = add(x, batchedLinear(layer.output, a))
+            let m = layer.postAttentionNorm(r)
+            x = add(r, batchedLinear(layer.down, swiGLU(batchedLinear(layer.gate, m), batchedLinear(layer.up, m))))
         }
         for (s, cache) in caches.enumerated() { cache.advance(by: layout.counts[s]) }
-        return head(layout.lastRows(of: x))                                                    // (B, V)
+        return batchedHead(norm(layout.lastRows(of: x)), weight: lmHead?.weight ?? embedTokens.weight)  // (B, V)
     }
 
     /// Appends each sequence's k, v rows (KVH·hs wide) to its cache at layer `l`, then attends its

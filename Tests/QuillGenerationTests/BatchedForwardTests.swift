@@ -59,3 +59,23 @@ struct BatchedForwardTests {
         #expect(a.length == 5 && b.length == 4)
     }
 }
+
+@Suite("Few-row matmul")
+struct FewRowMatmulTests {
+    @Test(arguments: [1, 2, 5, 8])
+    func matchesBLAS(rows: Int) {
+        var rng = RandomGenerator(seed: UInt64(rows))
+        for (K, N) in [(64, 96), (48, 77), (20, 33)] {
+            let x = Tensor(zeros: [rows, K]); x.fillNormal(std: 1, rng: &rng)
+            let bias = Tensor(zeros: [N]); bias.fillNormal(std: 1, rng: &rng)
+            for layout in [WeightLayout.inputByOutput, .outputByInput] {
+                let w = Tensor(zeros: layout == .inputByOutput ? [K, N] : [N, K]); w.fillNormal(std: 1, rng: &rng)
+                for b in [nil, bias] {
+                    let want = matmul(x, w, bias: b, layout: layout).scalars, got = fewRowMatmul(x, w, bias: b, layout: layout).scalars
+                    let worst = zip(want, got).map { abs($0 - $1) }.max()!
+                    #expect(worst < 1e-4, "K \(K) N \(N) \(layout): max |Δ| \(worst)")
+                }
+            }
+        }
+    }
+}
