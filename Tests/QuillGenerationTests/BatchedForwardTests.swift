@@ -65,7 +65,7 @@ struct FewRowMatmulTests {
     @Test(arguments: [1, 2, 5, 8])
     func matchesBLAS(rows: Int) {
         var rng = RandomGenerator(seed: UInt64(rows))
-        for (K, N) in [(64, 96), (48, 77), (20, 33)] {
+        for (K, N) in [(64, 96), (48, 77), (20, 33), (19, 1100)] {
             let x = Tensor(zeros: [rows, K]); x.fillNormal(std: 1, rng: &rng)
             let bias = Tensor(zeros: [N]); bias.fillNormal(std: 1, rng: &rng)
             for layout in [WeightLayout.inputByOutput, .outputByInput] {
