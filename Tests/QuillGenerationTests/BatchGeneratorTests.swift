@@ -117,3 +117,39 @@ struct BatchGeneratorTests {
         #expect(throws: GenerationError.self) { try Generator(model: model, tokenizer: ByteTokenizer()).events(promptTokens: [999], parameters: .init()) }
     }
 }
+
+@Suite("Batch scheduler")
+struct BatchSchedulerTests {
+    @Test func concurrentStreamsEachGetTheirSoloResult() async throws {
+        let model = try tinyModel()
+        let want = try BatchGeneratorTests.alone(model)
+        let scheduler = BatchScheduler(model: model, tokenizer: ByteTokenizer(), maxBatchSize: 4)
+        defer { scheduler.shutdown() }
+        let streams = try BatchGeneratorTests.requests.map { try scheduler.submit(prompt: $0.prompt, parameters: $0.parameters) }
+        var got: [GenerationResult] = []
+        for stream in streams {
+            var events: [GenerationEvent] = []
+            for await e in stream { events.append(e) }
+            got.append(GenerationResult(events: events))
+        }
+        BatchGeneratorTests.expectSame(got, want)
+        #expect(throws: GenerationError.self) { try scheduler.submit(promptTokens: [], parameters: .init(maxTokens: -1)) }
+    }
+
+    @Test func droppingAStreamCancelsItsRequest() async throws {
+        let scheduler = BatchScheduler(model: try tinyModel(), tokenizer: ByteTokenizer())
+        defer { scheduler.shutdown() }
+        let long = GenerationParameters(maxTokens: 60, sampling: .init(temperature: 0), stopAtEndOfText: false)
+        var tokens = 0
+        for await e in try scheduler.submit(prompt: "a", parameters: long) {
+            if case .token = e { tokens += 1 }
+            if tokens == 3 { break }                    // ends the stream → the request is cancelled
+        }
+        // The scheduler keeps serving others.
+        var finished = false
+        for await e in try scheduler.submit(prompt: "b", parameters: .init(maxTokens: 4, sampling: .init(temperature: 0))) {
+            if case .finished = e { finished = true }
+        }
+        #expect(finished)
+    }
+}
