@@ -6,36 +6,14 @@ import QuillModels
 import QuillTensor
 import QuillTokenizer
 
-public struct GenerationParameters: Sendable {
-    public var maxTokens: Int = 256
-    public var sampling = SamplingParameters()
-    public var stop: [String] = []
-    /// Stop when the model emits its end-of-text token (the token itself is not output).
-    public var stopAtEndOfText = true
-
-    public init(maxTokens: Int = 256, sampling: SamplingParameters = .init(), stop: [String] = [],
-                stopAtEndOfText: Bool = true) {
-        self.maxTokens = maxTokens; self.sampling = sampling; self.stop = stop; self.stopAtEndOfText = stopAtEndOfText
-    }
-}
-
-public enum FinishReason: String, Sendable, Codable {
-    case length      // max tokens or the context window reached
-    case stop        // stop string or end-of-text (OpenAI's "stop")
-}
-
-public struct GenerationResult: Sendable {
-    public var text: String
-    public var tokens: [Int]
-    public var finishReason: FinishReason
-    public var promptTokens: Int
-    public var prefillSeconds: Double
-    public var decodeSeconds: Double
-    /// Generated tokens per second over the decode phase.
-    public var tokensPerSecond: Double { decodeSeconds > 0 ? Double(max(0, tokens.count - 1)) / decodeSeconds : 0 }
-    public var prefillTokensPerSecond: Double { prefillSeconds > 0 ? Double(promptTokens) / prefillSeconds : 0 }
-}
-
+/// Generates one sequence at a time with a reused KV cache.
+///
+/// ```swift
+/// let generator = Generator(model: gpt, tokenizer: gpt2Tokenizer)
+/// let result = try generator.generate(prompt: "Once upon a time", parameters: .init(maxTokens: 50)) { print($0, terminator: "") }
+/// ```
+/// For a stream of ``GenerationEvent``s use ``events(promptTokens:parameters:)``; for many sequences at
+/// once, ``BatchGenerator``.
 public final class Generator {
     public let model: any LanguageModel
     public let tokenizer: any Tokenizer
@@ -55,48 +33,48 @@ public final class Generator {
 
     public func generate(promptTokens: [Int], parameters: GenerationParameters,
                          onText: (String) -> Void = { _ in }) throws -> GenerationResult {
-        try parameters.sampling.validate()
-        guard parameters.maxTokens >= 0 else { throw GenerationError.invalidParameter("max_tokens must be ≥ 0") }
-        var prompt = promptTokens
-        if prompt.isEmpty {
-            guard let eos = tokenizer.endOfTextID else { throw GenerationError.emptyPrompt }
-            prompt = [eos]
+        var events: [GenerationEvent] = []
+        try run(promptTokens: promptTokens, parameters: parameters, isCancelled: { false }) { event in
+            if case .text(let piece) = event { onText(piece) }
+            events.append(event)
         }
-        guard prompt.count < model.contextLength else {
-            throw GenerationError.promptTooLong(tokens: prompt.count, contextLength: model.contextLength)
-        }
-        cache.reset()
-        var sampler = Sampler(parameters.sampling)
-        var completer = UTF8Completer()
-        var stops = StopStringFilter(parameters.stop)
-        var output: [UInt8] = []
-        var tokens: [Int] = []
-        var finish = FinishReason.length
-        var hitStopString = false
+        return GenerationResult(events: events)
+    }
 
+    /// Checks a request without running it (what ``events(promptTokens:parameters:)`` does up front).
+    public func validate(promptTokens: [Int], parameters: GenerationParameters) throws -> [Int] {
+        try parameters.validate(vocabularySize: model.vocabularySize)
+        return try GenerationParameters.preparedPrompt(promptTokens, endOfText: tokenizer.endOfTextID,
+                                                       vocabularySize: model.vocabularySize,
+                                                       contextLength: model.contextLength)
+    }
+
+    /// The generation loop: every event goes to `emit`, ending with `.finished`. `isCancelled` is
+    /// polled between tokens.
+    func run(promptTokens: [Int], parameters: GenerationParameters, isCancelled: () -> Bool,
+             emit: (GenerationEvent) -> Void) throws {
+        let prompt = try validate(promptTokens: promptTokens, parameters: parameters)
+        cache.reset()
+        var decoder = SequenceDecoder(prompt: prompt, parameters: parameters, tokenizer: tokenizer,
+                                      contextLength: model.contextLength)
+        var prefillSeconds = 0.0
         let t0 = Date()
-        var logits = try model.forward(prompt, cache: cache)               // prefill: (1, V)
-        let prefillSeconds = Date().timeIntervalSince(t0)
-        let t1 = Date()
-        while tokens.count < parameters.maxTokens {
-            let next = sampler.sample(logits.scalars)
-            if parameters.stopAtEndOfText && next == tokenizer.endOfTextID { finish = .stop; break }
-            tokens.append(next)
-            let (release, stopped) = stops.append(completer.append(tokenizer.decodeBytes([next])))
-            if !release.isEmpty { output += release; onText(String(decoding: release, as: UTF8.self)) }
-            if stopped { finish = .stop; hitStopString = true; break }
-            if cache.length >= model.contextLength { break }               // context full: "length"
-            if tokens.count < parameters.maxTokens { logits = try model.forward([next], cache: cache) }
+        var input = prompt
+        var t1 = t0, prefilled = false
+        while decoder.finishReason == nil {
+            if isCancelled() { decoder.finish(.cancelled).forEach(emit); break }
+            let logits = try model.forward(input, cache: cache)                  // (1, V)
+            if !prefilled {
+                prefilled = true
+                t1 = Date()
+                prefillSeconds = t1.timeIntervalSince(t0)
+            }
+            decoder.accept(logits.scalars, cacheLength: cache.length).forEach(emit)
+            if let next = decoder.nextInput { input = [next] }
         }
-        if !hitStopString {
-            // Release what was held back: an unfinished UTF-8 tail, a possible stop-string prefix.
-            let (release, stopped) = stops.append(completer.flush())
-            let tail = stopped ? release : release + stops.flush()
-            if stopped { finish = .stop }
-            if !tail.isEmpty { output += tail; onText(String(decoding: tail, as: UTF8.self)) }
-        }
-        return GenerationResult(text: String(decoding: output, as: UTF8.self), tokens: tokens, finishReason: finish,
-                                promptTokens: prompt.count, prefillSeconds: prefillSeconds,
-                                decodeSeconds: Date().timeIntervalSince(t1))
+        let stats = GenerationStats(promptTokens: prompt.count, generatedTokens: decoder.tokens.count,
+                                    prefillSeconds: prefillSeconds,
+                                    decodeSeconds: decoder.tokens.isEmpty ? 0 : Date().timeIntervalSince(t1))
+        emit(.finished(decoder.finishReason ?? .length, stats))
     }
 }

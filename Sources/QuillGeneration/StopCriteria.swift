@@ -55,30 +55,3 @@ struct StopStringFilter {
         return nil
     }
 }
-
-/// Buffers bytes and releases only complete UTF-8 sequences (a token may end mid-character).
-struct UTF8Completer {
-    private var pending: [UInt8] = []
-
-    mutating func append(_ bytes: [UInt8]) -> [UInt8] {
-        pending += bytes
-        // Find the start of a trailing incomplete sequence, if any (look back at most 3 bytes).
-        var cut = pending.count
-        var i = pending.count - 1
-        while i >= 0 && i >= pending.count - 4 {
-            let b = pending[i]
-            if b & 0xC0 == 0x80 { i -= 1; continue }          // continuation byte
-            let need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
-            if i + need > pending.count { cut = i }
-            break
-        }
-        let out = Array(pending[..<cut])
-        pending.removeSubrange(..<cut)
-        return out
-    }
-
-    mutating func flush() -> [UInt8] {
-        defer { pending.removeAll() }
-        return pending
-    }
-}

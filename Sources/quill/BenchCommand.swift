@@ -9,7 +9,8 @@ import QuillTensor
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks.",
-        subcommands: [TrainBench.self, GenerateBench.self, PerplexityBench.self, LoadBench.self, EmbedBench.self])
+        subcommands: [TrainBench.self, GenerateBench.self, BatchBench.self, PerplexityBench.self,
+                      LoadBench.self, EmbedBench.self])
 }
 
 struct TrainBench: ParsableCommand {

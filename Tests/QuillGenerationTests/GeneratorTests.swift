@@ -62,14 +62,6 @@ struct GeneratorTests {
         #expect(String(decoding: shown, as: UTF8.self) == "abcENx")
     }
 
-    @Test func utf8CompleterHoldsPartialCharacters() {
-        var c = UTF8Completer()
-        let snowman = Array("☃".utf8)          // 3 bytes
-        #expect(c.append([0x61, snowman[0]]) == [0x61])
-        #expect(c.append([snowman[1]]) == [])
-        #expect(c.append([snowman[2], 0x62]) == snowman + [0x62])
-    }
-
     @Test func limitsAndBadRequests() throws {
         let gen = Generator(model: try tinyModel(), tokenizer: ByteTokenizer())
         let r = try gen.generate(prompt: "a", parameters: .init(maxTokens: 7, sampling: .init(temperature: 0), stopAtEndOfText: false))

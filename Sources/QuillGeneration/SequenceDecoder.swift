@@ -1,0 +1,60 @@
+// One sequence's decoding state after each forward pass: sample, stream text through the streaming
+// detokenizer and the stop-string filter, and decide whether to go on. `Generator` (one sequence) and
+// `BatchGenerator` (many) both drive it, which is why a sequence decodes the same alone or batched.
+import QuillTokenizer
+
+struct SequenceDecoder {
+    let parameters: GenerationParameters
+    let prompt: [Int]
+    let endOfText: Int?
+    let contextLength: Int
+    private var sampler: Sampler
+    private var detokenizer: StreamingDetokenizer
+    private var stops: StopStringFilter
+    private(set) var tokens: [Int] = []
+    /// Set once the sequence has ended; no more forward passes are wanted.
+    private(set) var finishReason: FinishReason?
+
+    init(prompt: [Int], parameters: GenerationParameters, tokenizer: any Tokenizer, contextLength: Int) {
+        self.parameters = parameters
+        self.prompt = prompt
+        endOfText = tokenizer.endOfTextID
+        self.contextLength = contextLength
+        sampler = Sampler(parameters.sampling, prompt: prompt)
+        detokenizer = StreamingDetokenizer(tokenizer: tokenizer)
+        stops = StopStringFilter(parameters.stop)
+        if parameters.maxTokens == 0 { finishReason = .length }
+    }
+
+    /// The token to feed the model next, or nil once finished.
+    var nextInput: Int? { finishReason == nil ? tokens.last : nil }
+
+    /// Takes the logits for the next position (after the cache holds `cacheLength` positions) and
+    /// returns the token and text events they produce. Check `finishReason` afterwards.
+    mutating func accept(_ logits: [Float], cacheLength: Int) -> [GenerationEvent] {
+        precondition(finishReason == nil, "SequenceDecoder: sequence already finished")
+        let sampled = sampler.next(logits)
+        if parameters.stopAtEndOfText && sampled.id == endOfText { return finish(.stop) }
+        tokens.append(sampled.id)
+        var events: [GenerationEvent] = [.token(id: sampled.id, logprob: sampled.logprob)]
+        let (release, stopped) = stops.append(Array(detokenizer.append(sampled.id).utf8))
+        if !release.isEmpty { events.append(.text(String(decoding: release, as: UTF8.self))) }
+        if stopped {
+            finishReason = .stop                          // the stop string and anything held are dropped
+        } else if cacheLength >= contextLength || tokens.count >= parameters.maxTokens {
+            events += finish(.length)                     // context full or token limit
+        }
+        return events
+    }
+
+    /// Ends the sequence (e.g. on cancellation), releasing held-back text.
+    mutating func finish(_ reason: FinishReason) -> [GenerationEvent] {
+        guard finishReason == nil else { return [] }
+        finishReason = reason
+        // Release what was held back: an unfinished UTF-8 tail, a possible stop-string prefix.
+        let (release, stopped) = stops.append(Array(detokenizer.finish().utf8))
+        let tail = stopped ? release : release + stops.flush()
+        if stopped { finishReason = .stop }
+        return tail.isEmpty ? [] : [.text(String(decoding: tail, as: UTF8.self))]
+    }
+}

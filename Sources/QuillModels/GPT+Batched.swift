@@ -1,0 +1,44 @@
+// GPT-2's batched inference pass: the new tokens of B sequences concatenated into (N, C) rows go
+// through every matrix product at once (weights read once per step instead of once per sequence),
+// while attention runs per (sequence, head) against that sequence's own cache. A decode step of 2–8
+// sequences goes through the few-row kernels (fewRowMatmul) rather than sgemm.
+// Legend: B sequences, N total new tokens, C channels, V vocabulary, NH heads, hs = C / NH.
+import CQuillKernels
+import QuillNN
+import QuillTensor
+
+extension GPT: BatchedLanguageModel {
+    public func forward(batch: [[Int]], caches: [KVCache]) throws -> Tensor {
+        try checkBatch(batch, caches: caches)
+        let layout = BatchLayout(batch, caches: caches)
+        let B = batch.count, C = config.nEmbd, NH = config.nHead, hs = C / NH
+        let ids = batch.flatMap { $0.map { Int32($0) } }
+        var x = add(wte(ids), wpe(layout.positions.map { Int32($0) }))                  // (N, C)
+        let longest = zip(layout.positions0, layout.counts).map { $0 + $1 }.max()!
+        for (l, block) in blocks.enumerated() {
+            let qkv = batchedLinear(block.attnQKV, block.ln1(x))                                      // (N, 3C)
+            for s in 0..<B {                                                            // append k, v rows
+                let keys = caches[s].keys[l].pointer, values = caches[s].values[l].pointer
+                for i in 0..<layout.counts[s] {
+                    let row = qkv.data + (layout.starts[s] + i) * 3 * C, at = (layout.positions0[s] + i) * C
+                    (keys + at).update(from: row + C, count: C)
+                    (values + at).update(from: row + 2 * C, count: C)
+                }
+            }
+            let a = Tensor(zeros: [layout.totalRows, C])                                // (N, C)
+            Parallel.forEachChunk(B * NH) { pairs in
+                let scratch = TensorStorage(count: longest)
+                for pair in pairs {
+                    let s = pair / NH, h = pair % NH, r = layout.starts[s]
+                    qk_attention_cached(a.data + r * C + h * hs, C, qkv.data + r * 3 * C + h * hs, 3 * C,
+                                        caches[s].keys[l].pointer + h * hs, caches[s].values[l].pointer + h * hs,
+                                        C, layout.counts[s], layout.positions0[s], hs, scratch.pointer)
+                }
+            }
+            x = add(x, batchedLinear(block.attnProj, a))
+            x = add(x, batchedLinear(block.mlpProj, gelu(batchedLinear(block.mlpFC, block.ln2(x)))))
+        }
+        for (s, cache) in caches.enumerated() { cache.advance(by: layout.counts[s]) }
+        return batchedHead(lnF(layout.lastRows(of: x)), weight: wte.weight)              // (B, V)
+    }
+}

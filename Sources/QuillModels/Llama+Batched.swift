@@ -1,0 +1,56 @@
+// The Llama family's batched inference pass: B sequences' new tokens concatenated into (N, C) rows
+// through every projection at once, RoPE at each row's own position, and grouped-query attention
+// per (sequence, head) against that sequence's cache; 2–8 rows go through the few-row kernels.
+// Legend: B sequences, N total new tokens, NH query heads, KVH kv heads, hs head size.
+import CQuillKernels
+import QuillNN
+import QuillTensor
+
+extension Llama: BatchedLanguageModel {
+    public func forward(batch: [[Int]], caches: [KVCache]) throws -> Tensor {
+        try checkBatch(batch, caches: caches)
+        precondition(caches.allSatisfy { $0.width == config.kvHeadCount * config.headSize }, "Llama.forward: cache from another model")
+        let layout = BatchLayout(batch, caches: caches)
+        let positions = layout.positions
+        let frequencies = config.ropeFrequencies(length: positions.max()! + 1)
+        var x = embedTokens(batch.flatMap { $0.map { Int32($0) } })                           // (N, C)
+        for (l, layer) in layers.enumerated() {
+            // The layer's own steps (LlamaLayer.callAsFunction) with every projection through batchedLinear.
+            let h = layer.inputNorm(x)                                                         // (N, C)
+            let q = rope(batchedLinear(layer.query, h), positions: positions, heads: config.headCount,
+                         headSize: config.headSize, frequencies: frequencies)
+            let k = rope(batchedLinear(layer.key, h), positions: positions, heads: config.kvHeadCount,
+                         headSize: config.headSize, frequencies: frequencies)
+            let a = batchedAttention(q, k, batchedLinear(layer.value, h), layer: l, caches: caches, layout: layout)
+            let r = add(x, batchedLinear(layer.output, a))
+            let m = layer.postAttentionNorm(r)
+            x = add(r, batchedLinear(layer.down, swiGLU(batchedLinear(layer.gate, m), batchedLinear(layer.up, m))))
+        }
+        for (s, cache) in caches.enumerated() { cache.advance(by: layout.counts[s]) }
+        return batchedHead(norm(layout.lastRows(of: x)), weight: lmHead?.weight ?? embedTokens.weight)  // (B, V)
+    }
+
+    /// Appends each sequence's k, v rows (KVH·hs wide) to its cache at layer `l`, then attends its
+    /// queries to its own prefix. → (N, NH·hs)
+    private func batchedAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, layer l: Int, caches: [KVCache],
+                                  layout: BatchLayout) -> Tensor {
+        let NH = config.headCount, hs = config.headSize, KC = config.kvHeadCount * hs, group = NH / config.kvHeadCount
+        for (s, cache) in caches.enumerated() {
+            let from = layout.starts[s] * KC, at = layout.positions0[s] * KC, n = layout.counts[s] * KC
+            (cache.keys[l].pointer + at).update(from: k.data + from, count: n)
+            (cache.values[l].pointer + at).update(from: v.data + from, count: n)
+        }
+        let a = Tensor(zeros: [layout.totalRows, NH * hs])
+        let longest = zip(layout.positions0, layout.counts).map { $0 + $1 }.max()!
+        Parallel.forEachChunk(caches.count * NH) { pairs in
+            let scratch = TensorStorage(count: longest)
+            for pair in pairs {
+                let s = pair / NH, h = pair % NH, r = layout.starts[s], kv = (h / group) * hs
+                qk_attention_cached(a.data + r * NH * hs + h * hs, NH * hs, q.data + r * NH * hs + h * hs, NH * hs,
+                                    caches[s].keys[l].pointer + kv, caches[s].values[l].pointer + kv, KC,
+                                    layout.counts[s], layout.positions0[s], hs, scratch.pointer)
+            }
+        }
+        return a
+    }
+}
