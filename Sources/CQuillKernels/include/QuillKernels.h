@@ -6,6 +6,7 @@
 #define QUILL_KERNELS_H
 #include <stddef.h>
 #include <stdint.h>
+#include "QuillFewRowGemm.h"
 
 /// out, mean, rstd for N rows of C: out = (x - mean) * rstd * w + b.
 void qk_layernorm_forward(float *out, float *mean, float *rstd, const float *x, const float *w,
