@@ -21,7 +21,7 @@ build: deps
 
 # Generate Shakespeare from the bundled default model (Models/shakespeare-gpt).
 run: deps assets build
-	$(QUILL) generate --prompt "ROMEO:" --max-tokens 400 --temperature 0.8 --top-k 40 --seed 7
+	$(QUILL) generate --prompt "ROMEO:" --max-tokens 240 --temperature 0.8 --top-k 40 --seed 7
 
 test: deps assets
 	$(SWIFT) build --build-tests

@@ -27,7 +27,7 @@ let package = Package(
         // Hot loops BLAS has no routine for (softmax, layer norm, GELU, AdamW, ...), compiled at -O3
         // with per-function ISA clones (AVX-512 / AVX2 / baseline) chosen at load time.
         .target(name: "CQuillKernels", path: "Sources/CQuillKernels",
-                cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+                cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
         .target(name: "QuillTensor", dependencies: blasDependency + ["CQuillKernels"]),
         .target(name: "QuillNN", dependencies: ["QuillTensor"]),
         .target(name: "QuillTokenizer"),

@@ -288,15 +288,17 @@ QK_CLONES void qk_softmax_inplace(float *x, size_t n) {
 
 QK_CLONES void qk_adamw_update(float *param, const float *grad, float *m, float *v, size_t n,
                                float lr, float beta1, float beta2, float eps, float weight_decay,
-                               float bias_correction1, float bias_correction2) {
+                               float bias_correction1, float bias_correction2, float grad_scale) {
+    // lr·m̂/(√v̂ + eps) = (lr/bc1)·m / (√v/√bc2 + eps): one sqrt and one divide per element.
+    const float step = lr / bias_correction1, inv_sqrt_bc2 = 1.0f / sqrtf(bias_correction2);
+    const float decay = lr * weight_decay;
     for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
+        float g = grad[i] * grad_scale;
         float mi = beta1 * m[i] + (1.0f - beta1) * g;
         float vi = beta2 * v[i] + (1.0f - beta2) * g * g;
         m[i] = mi;
         v[i] = vi;
-        float mhat = mi / bias_correction1, vhat = vi / bias_correction2;
-        param[i] -= lr * (mhat / (sqrtf(vhat) + eps) + weight_decay * param[i]);
+        param[i] -= step * mi / (sqrtf(vi) * inv_sqrt_bc2 + eps) + decay * param[i];
     }
 }
 

@@ -34,8 +34,9 @@ public final class AdamW {
     /// Whether weight decay applies to a parameter: matrices yes, vectors (biases, gains) no.
     public static func decays(_ tensor: Tensor) -> Bool { tensor.shape.count >= 2 }
 
-    /// Applies one update with learning rate `lr` using each parameter's current gradient.
-    public func update(learningRate lr: Float) {
+    /// Applies one update with learning rate `lr` using each parameter's current gradient times
+    /// `gradientScale` (pass a clipping factor here instead of rescaling the gradients first).
+    public func update(learningRate lr: Float, gradientScale: Float = 1) {
         step += 1
         let h = hyperparameters
         let bc1 = 1 - powf(h.beta1, Float(step)), bc2 = 1 - powf(h.beta2, Float(step))
@@ -46,7 +47,7 @@ public final class AdamW {
             Parallel.forEachChunk(t.count, minimumChunk: 1 << 15) { r in
                 let o = r.lowerBound
                 qk_adamw_update(t.data + o, g.data + o, m.data + o, v.data + o, r.count, lr,
-                                h.beta1, h.beta2, h.epsilon, wd, bc1, bc2)
+                                h.beta1, h.beta2, h.epsilon, wd, bc1, bc2, gradientScale)
             }
         }
     }

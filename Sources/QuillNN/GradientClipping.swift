@@ -11,12 +11,17 @@ public enum GradientClipping {
         return Float(sum.squareRoot())
     }
 
+    /// The factor that brings a gradient of norm `norm` within `maxNorm` (1 when it already is).
+    public static func scale(forNorm norm: Float, maxNorm: Float) -> Float {
+        maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1
+    }
+
     /// Scales gradients so their global norm is at most `maxNorm`; returns the norm before clipping.
     @discardableResult
     public static func clip(_ tensors: [Tensor], maxNorm: Float) -> Float {
         let norm = globalNorm(tensors)
-        if maxNorm > 0 && norm > maxNorm {
-            let s = maxNorm / (norm + 1e-6)
+        let s = scale(forNorm: norm, maxNorm: maxNorm)
+        if s != 1 {
             for t in tensors { if let g = t.grad { qk_scale(g.data, s, g.count) } }
         }
         return norm

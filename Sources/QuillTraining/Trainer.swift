@@ -94,9 +94,10 @@ public final class Trainer {
                 lossSum += loss.scalars[0]
                 tape.backward(from: loss, seed: 1 / Float(config.gradientAccumulation))
             }
-            let norm = GradientClipping.clip(parameters, maxNorm: config.gradientClip)
+            // Clipping is fused into the AdamW pass: one sweep over the gradients instead of two.
+            let norm = GradientClipping.globalNorm(parameters)
             let lr = schedule.learningRate(at: state.step)
-            optimizer.update(learningRate: lr)
+            optimizer.update(learningRate: lr, gradientScale: GradientClipping.scale(forNorm: norm, maxNorm: config.gradientClip))
             state.step += 1
             let meanLoss = lossSum / Float(config.gradientAccumulation)
             state.trainLosses.append(LossPoint(step: state.step, loss: meanLoss))

@@ -88,8 +88,8 @@ struct TrainBench: ParsableCommand {
             let tape = GradientTape()
             let loss = tape.record { model.loss(ids, targets: targets, batch: batch, time: time, training: true, rng: &rng) }
             tape.backward(from: loss)
-            GradientClipping.clip(params, maxNorm: 1)
-            optimizer.update(learningRate: 1e-4)
+            let norm = GradientClipping.globalNorm(params)
+            optimizer.update(learningRate: 1e-4, gradientScale: GradientClipping.scale(forNorm: norm, maxNorm: 1))
             if s > 0 { total += Date().timeIntervalSince(t) }
         }
         return total / Double(steps) * 1000

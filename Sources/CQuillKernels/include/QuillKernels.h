@@ -59,10 +59,11 @@ void qk_cross_entropy_backward(float *dlogits, const float *logits, const int32_
 /// Softmax of one row in place (used by sampling and inference attention).
 void qk_softmax_inplace(float *x, size_t n);
 
-/// One AdamW step over n parameters (decoupled weight decay, as Loshchilov & Hutter).
+/// One AdamW step over n parameters (decoupled weight decay, as Loshchilov & Hutter). Gradients
+/// are multiplied by grad_scale first (global-norm clipping fused into the update).
 void qk_adamw_update(float *param, const float *grad, float *m, float *v, size_t n, float lr,
                      float beta1, float beta2, float eps, float weight_decay, float bias_correction1,
-                     float bias_correction2);
+                     float bias_correction2, float grad_scale);
 
 /// y[i] += x[i]
 void qk_add_inplace(float *y, const float *x, size_t n);
