@@ -16,7 +16,7 @@ extension GPT: BatchedLanguageModel {
         var x = add(wte(ids), wpe(layout.positions.map { Int32($0) }))                  // (N, C)
         let longest = zip(layout.positions0, layout.counts).map { $0 + $1 }.max()!
         for (l, block) in blocks.enumerated() {
-            let qkv = batchedLinear(block.attnQKV, block.ln1(x))                                      // (N, 3C)
+            let qkv = batchedLinear(block.attnQKV, block.ln1(x), inferenceWeights, layout)                   // (N, 3C)
             for s in 0..<B {                                                            // append k, v rows
                 let keys = caches[s].keys[l].pointer, values = caches[s].values[l].pointer
                 for i in 0..<layout.counts[s] {
@@ -35,10 +35,11 @@ extension GPT: BatchedLanguageModel {
                                         C, layout.counts[s], layout.positions0[s], hs, scratch.pointer)
                 }
             }
-            x = add(x, batchedLinear(block.attnProj, a))
-            x = add(x, batchedLinear(block.mlpProj, gelu(batchedLinear(block.mlpFC, block.ln2(x)))))
+            x = add(x, batchedLinear(block.attnProj, a, inferenceWeights, layout))
+            x = add(x, batchedLinear(block.mlpProj, gelu(batchedLinear(block.mlpFC, block.ln2(x), inferenceWeights, layout)), inferenceWeights, layout))
         }
         for (s, cache) in caches.enumerated() { cache.advance(by: layout.counts[s]) }
-        return batchedHead(lnF(layout.lastRows(of: x)), weight: wte.weight)              // (B, V)
+        let last = lnF(layout.lastRows(of: x))                                                     // (B, C)
+        return inferenceWeights == nil ? batchedHead(last, weight: wte.weight) : rowByRow(last, inferenceHead)  // (B, V)
     }
 }

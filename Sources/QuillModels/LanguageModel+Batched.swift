@@ -68,9 +68,22 @@ struct BatchLayout {
     }
 }
 
-/// linear(x) in a batched pass: the few-row kernels for 2–8 rows (a decode step), BLAS otherwise.
-func batchedLinear(_ linear: Linear, _ x: Tensor) -> Tensor {
-    (2...fewRowMatmulMaximumRows).contains(x.rows)
+/// linear(x) in a batched pass: the stored-format matrix when the model was quantized (so batched and
+/// single-sequence decoding use the same weights), else the few-row kernels for 2–8 rows, BLAS otherwise.
+func batchedLinear(_ linear: Linear, _ x: Tensor, _ weights: InferenceWeights?, _ layout: BatchLayout) -> Tensor {
+    if let weights, let name = linear.weight.name, let w = weights.matrices[name] {
+        // Each sequence's rows go through the path they take alone (int8 matvec for a few rows,
+        // dequantized panels for a prompt), so a batched sequence gets exactly its solo tokens.
+        let out = Tensor(zeros: [x.rows, w.outputs])                                   // (N, out)
+        for s in layout.counts.indices {
+            let rows = Tensor(zeros: [layout.counts[s], x.lastDimension])
+            rows.data.update(from: x.data + layout.starts[s] * x.lastDimension, count: rows.count)
+            let y = w.apply(rows, bias: linear.bias)
+            (out.data + layout.starts[s] * w.outputs).update(from: y.data, count: y.count)
+        }
+        return out
+    }
+    return (2...fewRowMatmulMaximumRows).contains(x.rows)
         ? fewRowMatmul(x, linear.weight, bias: linear.bias, layout: linear.layout) : linear(x)
 }
 
@@ -78,4 +91,19 @@ func batchedLinear(_ linear: Linear, _ x: Tensor) -> Tensor {
 func batchedHead(_ x: Tensor, weight: Tensor) -> Tensor {
     (2...fewRowMatmulMaximumRows).contains(x.rows)
         ? fewRowMatmul(x, weight, layout: .outputByInput) : matmul(x, weight, layout: .outputByInput)
+}
+
+/// f applied to each row of x (R, C) separately, stacked: for stored-format heads, whose one-row
+/// (decode) path differs from their many-row (prefill) path.
+func rowByRow(_ x: Tensor, _ f: (Tensor) -> Tensor) -> Tensor {
+    let C = x.lastDimension
+    var out: Tensor?
+    for r in 0..<x.rows {
+        let row = Tensor(zeros: [1, C])
+        row.data.update(from: x.data + r * C, count: C)
+        let y = f(row)
+        if out == nil { out = Tensor(zeros: [x.rows, y.lastDimension]) }
+        (out!.data + r * y.lastDimension).update(from: y.data, count: y.count)
+    }
+    return out!
 }

@@ -17,17 +17,20 @@ extension Llama: BatchedLanguageModel {
         for (l, layer) in layers.enumerated() {
             // The layer's own steps (LlamaLayer.callAsFunction) with every projection through batchedLinear.
             let h = layer.inputNorm(x)                                                         // (N, C)
-            let q = rope(batchedLinear(layer.query, h), positions: positions, heads: config.headCount,
+            let q = rope(batchedLinear(layer.query, h, inferenceWeights, layout), positions: positions, heads: config.headCount,
                          headSize: config.headSize, frequencies: frequencies)
-            let k = rope(batchedLinear(layer.key, h), positions: positions, heads: config.kvHeadCount,
+            let k = rope(batchedLinear(layer.key, h, inferenceWeights, layout), positions: positions, heads: config.kvHeadCount,
                          headSize: config.headSize, frequencies: frequencies)
-            let a = batchedAttention(q, k, batchedLinear(layer.value, h), layer: l, caches: caches, layout: layout)
-            let r = add(x, batchedLinear(layer.output, a))
+            let a = batchedAttention(q, k, batchedLinear(layer.value, h, inferenceWeights, layout), layer: l, caches: caches, layout: layout)
+            let r = add(x, batchedLinear(layer.output, a, inferenceWeights, layout))
             let m = layer.postAttentionNorm(r)
-            x = add(r, batchedLinear(layer.down, swiGLU(batchedLinear(layer.gate, m), batchedLinear(layer.up, m))))
+            let gated = swiGLU(batchedLinear(layer.gate, m, inferenceWeights, layout), batchedLinear(layer.up, m, inferenceWeights, layout))
+            x = add(r, batchedLinear(layer.down, gated, inferenceWeights, layout))
         }
         for (s, cache) in caches.enumerated() { cache.advance(by: layout.counts[s]) }
-        return batchedHead(norm(layout.lastRows(of: x)), weight: lmHead?.weight ?? embedTokens.weight)  // (B, V)
+        let last = layout.lastRows(of: x)                                                          // (B, C)
+        if inferenceWeights != nil { return rowByRow(last, inferenceHead) }                        // norm applied inside
+        return batchedHead(norm(last), weight: lmHead?.weight ?? embedTokens.weight)               // (B, V)
     }
 
     /// Appends each sequence's k, v rows (KVH·hs wide) to its cache at layer `l`, then attends its

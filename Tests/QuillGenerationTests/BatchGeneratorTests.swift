@@ -80,6 +80,18 @@ struct BatchGeneratorTests {
         Self.expectSame(try Self.batched(model, joinAt: [0, 1, 1, 3, 0, 2], maxBatchSize: 4), try Self.alone(model))
     }
 
+    @Test(arguments: [WeightType.q8_0, .q4_0])
+    func quantizedBatchEqualsAlone(type: WeightType) throws {
+        // Stored-format weights take the same per-sequence path batched as alone.
+        let gpt = try GPT(config: GPTConfig(nLayer: 2, nHead: 2, nEmbd: 64, contextLength: 64, vocabularySize: 257,
+                                            eosTokenID: 256), seed: 11)
+        try gpt.quantize(to: type)
+        Self.expectSame(try Self.batched(gpt, joinAt: [0, 1, 1, 3, 0, 2], maxBatchSize: 4), try Self.alone(gpt))
+        let llama = try tinyLlama()
+        try llama.quantize(to: type)
+        Self.expectSame(try Self.batched(llama, joinAt: [0, 0, 2, 2, 1, 0], maxBatchSize: 8), try Self.alone(llama))
+    }
+
     @Test func cancelEndsOneRequestAndLeavesTheOthers() throws {
         let model = try tinyModel()
         let engine = BatchGenerator(model: model, tokenizer: ByteTokenizer())
