@@ -82,7 +82,7 @@ struct BPETrainingState {
     var merges: [(left: Int, right: Int)] = []
     var pairCount: [UInt64: Int] = [:]
     var pairWords: [UInt64: [Int32]] = [:]
-    var heap = PairHeap()
+    var heap = BinaryHeap<CountedPair>()
 
     init(words: [(bytes: [UInt8], count: Int)]) {
         symbols = words.map { $0.bytes.map { Int32($0) } }
@@ -94,7 +94,7 @@ struct BPETrainingState {
                 pairWords[key, default: []].append(Int32(w))
             }
         }
-        for (key, count) in pairCount { heap.push(count: count, key: key) }
+        for (key, count) in pairCount { heap.push(CountedPair(count: count, key: key)) }
     }
 
     @inline(__always)
@@ -103,10 +103,11 @@ struct BPETrainingState {
     /// Merges until there are `target` ordinary tokens or no pair is left.
     mutating func learn(until target: Int, progress: ((Int, Int) -> Void)?) {
         let wanted = target - tokens.count
-        while tokens.count < target, let (count, key) = heap.pop() {
+        while tokens.count < target, let top = heap.pop() {
+            let (count, key) = (top.count, top.key)
             let current = pairCount[key] ?? 0
             if current != count {  // stale entry: re-queue with the live count
-                if current > 0 { heap.push(count: current, key: key) }
+                if current > 0 { heap.push(CountedPair(count: current, key: key)) }
                 continue
             }
             if current <= 0 { break }
@@ -164,47 +165,7 @@ struct BPETrainingState {
         pairWords[key] = nil
         for p in touched.sorted() {
             let count = pairCount[p] ?? 0
-            if count > 0 { heap.push(count: count, key: p) } else { pairCount[p] = nil }
+            if count > 0 { heap.push(CountedPair(count: count, key: p)) } else { pairCount[p] = nil }
         }
-    }
-}
-
-/// Max-heap on count; ties pop the smaller pair key (smaller left id, then right id).
-struct PairHeap {
-    private var items: [(count: Int, key: UInt64)] = []
-
-    @inline(__always)
-    private func before(_ x: (count: Int, key: UInt64), _ y: (count: Int, key: UInt64)) -> Bool {
-        x.count > y.count || (x.count == y.count && x.key < y.key)
-    }
-
-    mutating func push(count: Int, key: UInt64) {
-        items.append((count, key))
-        var i = items.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            if !before(items[i], items[parent]) { break }
-            items.swapAt(i, parent)
-            i = parent
-        }
-    }
-
-    mutating func pop() -> (Int, UInt64)? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var best = i
-                if l < items.count && before(items[l], items[best]) { best = l }
-                if r < items.count && before(items[r], items[best]) { best = r }
-                if best == i { break }
-                items.swapAt(i, best)
-                i = best
-            }
-        }
-        return (top.count, top.key)
     }
 }

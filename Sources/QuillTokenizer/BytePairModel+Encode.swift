@@ -299,7 +299,7 @@ extension BytePairModel {
         var next = (0..<n).map { $0 + 1 < n ? $0 + 1 : -1 }
         var prev = (0..<n).map { $0 - 1 }
         var alive = [Bool](repeating: true, count: n)
-        var heap = MinHeap()
+        var heap = BinaryHeap<RankedMerge>()
         func rank(_ k: Int) -> UInt64 {  // of the pair starting at part k, or empty
             let j = next[k]
             guard j >= 0 else { return PairMap.empty }
@@ -307,9 +307,10 @@ extension BytePairModel {
         }
         for k in 0..<(n - 1) {
             let r = rank(k)
-            if r != PairMap.empty { heap.push(rank: r, position: k) }
+            if r != PairMap.empty { heap.push(RankedMerge(rank: r, position: k)) }
         }
-        while let (r, k) = heap.pop() {
+        while let top = heap.pop() {
+            let (r, k) = (top.rank, top.position)
             guard alive[k], next[k] >= 0, rank(k) == r else { continue }
             let j = next[k]
             ids[k] = UInt32(truncatingIfNeeded: r)
@@ -318,55 +319,15 @@ extension BytePairModel {
             if next[j] >= 0 { prev[next[j]] = k }
             if prev[k] >= 0 {
                 let left = rank(prev[k])
-                if left != PairMap.empty { heap.push(rank: left, position: prev[k]) }
+                if left != PairMap.empty { heap.push(RankedMerge(rank: left, position: prev[k])) }
             }
             let right = rank(k)
-            if right != PairMap.empty { heap.push(rank: right, position: k) }
+            if right != PairMap.empty { heap.push(RankedMerge(rank: right, position: k)) }
         }
         var k = 0
         while k >= 0 {
             state.output.appendUnchecked(ids[k])
             k = next[k]
         }
-    }
-}
-
-/// Binary min-heap of (packed rank, position); ties go to the lower position (leftmost merge first).
-struct MinHeap {
-    private var items: [(rank: UInt64, position: Int)] = []
-
-    @inline(__always)
-    private func less(_ a: (rank: UInt64, position: Int), _ b: (rank: UInt64, position: Int)) -> Bool {
-        a.rank < b.rank || (a.rank == b.rank && a.position < b.position)
-    }
-
-    mutating func push(rank: UInt64, position: Int) {
-        items.append((rank, position))
-        var i = items.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            if !less(items[i], items[parent]) { break }
-            items.swapAt(i, parent)
-            i = parent
-        }
-    }
-
-    mutating func pop() -> (UInt64, Int)? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var smallest = i
-                if l < items.count && less(items[l], items[smallest]) { smallest = l }
-                if r < items.count && less(items[r], items[smallest]) { smallest = r }
-                if smallest == i { break }
-                items.swapAt(i, smallest)
-                i = smallest
-            }
-        }
-        return (top.rank, top.position)
     }
 }

@@ -35,12 +35,6 @@ enum ModelLocator {
         if FileManager.default.fileExists(atPath: beside.path) { return beside }
         throw CommandError("no --model given and the bundled model \(bundledName) was not found")
     }
-
-    /// The tokenizer for a model directory: the byte tokenizer for 257-id byte-level models.
-    static func tokenizer(for directory: URL, vocabularySize: Int) throws -> any Tokenizer {
-        if vocabularySize == ByteTokenizer().vocabularySize { return ByteTokenizer() }
-        throw CommandError("\(directory.path): no tokenizer Quill can load for a vocabulary of \(vocabularySize)")
-    }
 }
 
 /// A one-line progress bar on stderr: `[=====>    ] 40% 400/1000  loss 1.234  1.2k tok/s  ETA 2m10s`.
