@@ -15,6 +15,8 @@ struct GenerateCommand: ParsableCommand {
         Example:
           quill generate --prompt "ROMEO:" --max-tokens 200 --temperature 0.8 --top-k 40 --seed 7
           quill generate --model tiny.gguf --prompt-ids 1,5,9 --temperature 0 --print-ids
+          quill generate --prompt "JULIET:" --min-p 0.05 --repetition-penalty 1.1 --logit-bias 10:-100
+          quill generate --prompt "ROMEO:" --beam-width 4 --n-best 2 --max-tokens 40
         """)
 
     @Option(help: "Model directory (gpt2/llama/mistral/qwen2) or .gguf file. Default: the bundled Models/shakespeare-gpt.")
@@ -28,6 +30,19 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Sampling temperature; 0 means greedy.") var temperature: Float = 0.8
     @Option(name: .customLong("top-k"), help: "Sample among the k most likely tokens (0 = all).") var topK: Int = 0
     @Option(name: .customLong("top-p"), help: "Nucleus sampling threshold in (0, 1].") var topP: Float = 1
+    @Option(name: .customLong("min-p"), help: "Drop tokens less likely than min-p × the most likely one.") var minP: Float = 0
+    @Option(name: .customLong("repetition-penalty"), help: "Penalty (> 1) for tokens already in the prompt or output.")
+    var repetitionPenalty: Float = 1
+    @Option(name: .customLong("presence-penalty"), help: "Subtracted from a token's logit once it has appeared (OpenAI).")
+    var presencePenalty: Float = 0
+    @Option(name: .customLong("frequency-penalty"), help: "Subtracted per earlier occurrence of a token (OpenAI).")
+    var frequencyPenalty: Float = 0
+    @Option(name: .customLong("logit-bias"), help: "ID:BIAS added to a token's logit (repeatable), e.g. 256:-100.")
+    var logitBias: [String] = []
+    @Option(name: .customLong("beam-width"), help: "Beam search with this many beams instead of sampling.")
+    var beamWidth: Int?
+    @Option(name: .customLong("length-penalty"), help: "Beam search: score = log p / length^α.") var lengthPenalty: Float = 1
+    @Option(name: .customLong("n-best"), help: "Beam search: how many hypotheses to print, best first.") var nBest: Int = 1
     @Option(help: "Random seed; the same seed gives the same text.") var seed: UInt64 = 0
     @Option(help: "Stop before this string (repeatable).") var stop: [String] = []
     @Flag(name: .customLong("ignore-eos"), help: "Keep going past the end-of-text token.") var ignoreEOS = false
@@ -38,10 +53,23 @@ struct GenerateCommand: ParsableCommand {
             if let threads { Parallel.configure(threads: threads) }
             let loaded = try ModelRegistry.loadForGeneration(path: try ModelLocator.resolve(model))
             let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer)
-            let parameters = GenerationParameters(
-                maxTokens: maxTokens, sampling: SamplingParameters(temperature: temperature, topK: topK, topP: topP, seed: seed),
-                stop: stop, stopAtEndOfText: !ignoreEOS)
+            let sampling = SamplingParameters(
+                temperature: temperature, topK: topK, topP: topP, minP: minP, repetitionPenalty: repetitionPenalty,
+                presencePenalty: presencePenalty, frequencyPenalty: frequencyPenalty,
+                logitBias: try Self.parseBias(logitBias), seed: seed)
+            let parameters = GenerationParameters(maxTokens: maxTokens, sampling: sampling, stop: stop, stopAtEndOfText: !ignoreEOS)
             let ids = try promptIDs.map(Self.parseIDs) ?? loaded.tokenizer.encode(prompt)
+            if let beamWidth {
+                let beams = BeamSearch(model: loaded.model, endOfTextID: ignoreEOS ? nil : loaded.tokenizer.endOfTextID)
+                let hypotheses = try beams.run(promptTokens: ids, parameters: BeamSearchParameters(
+                    width: beamWidth, maxTokens: maxTokens, lengthPenalty: lengthPenalty, nBest: nBest,
+                    stopAtEndOfText: !ignoreEOS))
+                for (rank, h) in hypotheses.enumerated() {
+                    let body = printIDs ? "[\(h.tokens.map(String.init).joined(separator: ","))]" : prompt + loaded.tokenizer.decode(h.tokens)
+                    print(String(format: "#%d score %.4f logprob %.4f (%@)\n", rank + 1, h.score, h.logprob, h.finishReason.rawValue) + body)
+                }
+                return
+            }
             if !printIDs { print(promptIDs == nil ? prompt : loaded.tokenizer.decode(ids), terminator: "") }
             let result = try generator.generate(promptTokens: ids, parameters: parameters) { piece in
                 guard !printIDs else { return }
@@ -54,6 +82,19 @@ struct GenerateCommand: ParsableCommand {
                                result.tokensPerSecond, result.finishReason.rawValue)
             FileHandle.standardError.write(Data(stats.utf8))
         }
+    }
+
+    /// ["10:-100", "256:2.5"] → [10: -100, 256: 2.5]; ids are checked against the vocabulary later.
+    static func parseBias(_ items: [String]) throws -> [Int: Float] {
+        var bias: [Int: Float] = [:]
+        for item in items {
+            let parts = item.split(separator: ":")
+            guard parts.count == 2, let id = Int(parts[0]), let value = Float(parts[1]) else {
+                throw CommandError("--logit-bias: '\(item)' is not ID:BIAS (e.g. 256:-100)")
+            }
+            bias[id] = value
+        }
+        return bias
     }
 
     /// "1, 5,9" → [1, 5, 9]; anything else is a one-line error.
