@@ -29,7 +29,7 @@ extension GPT {
         let config = GPTConfig(nLayer: try int("block_count"), nHead: try int("attention.head_count"),
                                nEmbd: try int("embedding_length"), contextLength: try int("context_length"),
                                vocabularySize: embedding.shape[0], layerNormEpsilon: eps)
-        let model = try GPT(config: config, seed: 0)
+        let model = try GPT(config: config, seed: nil)
         func fill(_ t: Tensor, _ name: String, transpose: Bool = false) throws {
             let g = try file.requireTensor(named: name)
             let expected = transpose ? Array(t.shape.reversed()) : t.shape

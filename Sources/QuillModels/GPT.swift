@@ -40,15 +40,18 @@ public final class GPT: Module, LanguageModel {
     public var vocabularySize: Int { config.vocabularySize }
     public var contextLength: Int { config.contextLength }
 
-    /// A model with GPT-2's initialisation: N(0, 0.02) weights, residual projections scaled by
+    /// A model with GPT-2's initialisation (none when `seed` is nil, for loaders that overwrite every
+    /// parameter): N(0, 0.02) weights, residual projections scaled by
     /// 1/√(2·nLayer), zero biases, unit layer-norm gains — drawn in parameter order from `seed`.
-    public init(config: GPTConfig, seed: UInt64 = 0) throws {
+    public init(config: GPTConfig, seed: UInt64? = 0) throws {
         try config.validate()
         self.config = config
         wte = Embedding(count: config.vocabularySize, dimension: config.nEmbd, name: "wte")
         wpe = Embedding(count: config.contextLength, dimension: config.nEmbd, name: "wpe")
         blocks = (0..<config.nLayer).map { GPTBlock(config, index: $0) }
         lnF = LayerNorm(config.nEmbd, bias: config.bias, epsilon: config.layerNormEpsilon, name: "ln_f")
+        // seed nil: loaders overwrite every parameter, so skip the (slow, 124M-draw) initialisation.
+        guard let seed else { return }
         var rng = RandomGenerator(seed: seed)
         let projectionStd = 0.02 / Float(2 * config.nLayer).squareRoot()
         for (name, t) in namedParameters where t.shape.count == 2 {

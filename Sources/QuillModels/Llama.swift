@@ -62,9 +62,10 @@ public final class Llama: Module, LanguageModel {
     public var vocabularySize: Int { config.vocabularySize }
     public var contextLength: Int { config.contextLength }
 
-    /// A model with HF's initialisation: N(0, 0.02) matrices drawn in parameter order from `seed`,
+    /// A model with HF's initialisation (none when `seed` is nil, for loaders): N(0, 0.02) matrices drawn
+    /// in parameter order from `seed`,
     /// zero biases, unit RMSNorm gains.
-    public init(config: LlamaConfig, seed: UInt64 = 0) throws {
+    public init(config: LlamaConfig, seed: UInt64? = 0) throws {
         try config.validate()
         self.config = config
         embedTokens = Embedding(count: config.vocabularySize, dimension: config.hiddenSize, name: "model.embed_tokens")
@@ -72,6 +73,8 @@ public final class Llama: Module, LanguageModel {
         norm = RMSNorm(config.hiddenSize, epsilon: config.rmsNormEpsilon, name: "model.norm")
         lmHead = config.tieWordEmbeddings ? nil
             : Linear(inputs: config.hiddenSize, outputs: config.vocabularySize, bias: false, layout: .outputByInput, name: "lm_head")
+        // seed nil: loaders overwrite every parameter, so skip the random initialisation.
+        guard let seed else { return }
         var rng = RandomGenerator(seed: seed)
         for (_, t) in namedParameters where t.shape.count == 2 { t.fillNormal(std: 0.02, rng: &rng) }
     }
