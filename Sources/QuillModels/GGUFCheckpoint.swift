@@ -29,12 +29,12 @@ public enum GGUFCheckpoint {
         switch file.architecture {
         case "gpt2":
             let config = try meta.gpt2Config()
-            let model = try GPT(config: config)
+            let model = try GPT(config: config, randomWeights: false)   // fill sets every parameter
             try fill(model.namedParameters, from: file, maps: GGUFTensorMap.gpt2(config))
             return model
         case "llama", "qwen2":
             let config = try meta.llamaConfig()
-            let model = try Llama(config: config)
+            let model = try Llama(config: config, randomWeights: false)
             try fill(model.namedParameters, from: file, maps: GGUFTensorMap.llama(config))
             return model
         case let other:

@@ -18,7 +18,7 @@ extension GPT {
         } catch {
             throw ModelError.invalidConfig("\(configURL.path): \(error)")
         }
-        let model = try GPT(config: config)
+        let model = try GPT(config: config, randomWeights: false)   // every parameter is loaded below
         let weights = try WeightSource(directory: directory)
         for (name, tensor) in model.namedParameters {
             guard let entry = weights.tensor(named: name) ?? weights.tensor(named: "transformer." + name) else {

@@ -42,13 +42,20 @@ public final class GPT: Module, LanguageModel {
 
     /// A model with GPT-2's initialisation: N(0, 0.02) weights, residual projections scaled by
     /// 1/√(2·nLayer), zero biases, unit layer-norm gains — drawn in parameter order from `seed`.
-    public init(config: GPTConfig, seed: UInt64 = 0) throws {
+    /// `randomWeights: false` leaves the matrices zero, for loaders that overwrite every parameter
+    /// (the draw was most of a 124M model's load time).
+    public convenience init(config: GPTConfig, seed: UInt64 = 0) throws {
+        try self.init(config: config, seed: seed, randomWeights: true)
+    }
+
+    public init(config: GPTConfig, seed: UInt64 = 0, randomWeights: Bool) throws {
         try config.validate()
         self.config = config
         wte = Embedding(count: config.vocabularySize, dimension: config.nEmbd, name: "wte")
         wpe = Embedding(count: config.contextLength, dimension: config.nEmbd, name: "wpe")
         blocks = (0..<config.nLayer).map { GPTBlock(config, index: $0) }
         lnF = LayerNorm(config.nEmbd, bias: config.bias, epsilon: config.layerNormEpsilon, name: "ln_f")
+        guard randomWeights else { return }
         var rng = RandomGenerator(seed: seed)
         let projectionStd = 0.02 / Float(2 * config.nLayer).squareRoot()
         for (name, t) in namedParameters where t.shape.count == 2 {

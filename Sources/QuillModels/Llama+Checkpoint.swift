@@ -9,7 +9,7 @@ extension Llama {
     /// Loads a llama / mistral / qwen2 model directory (single or sharded safetensors, any float dtype).
     public static func load(directory: URL) throws -> Llama {
         let config = try ConfigLoading.config(LlamaConfig.self, in: directory)
-        let model = try Llama(config: config)
+        let model = try Llama(config: config, randomWeights: false)   // load(into:) sets every parameter
         try WeightSource(directory: directory).load(into: model.namedParameters)
         return model
     }

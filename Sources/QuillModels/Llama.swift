@@ -63,8 +63,13 @@ public final class Llama: Module, LanguageModel {
     public var contextLength: Int { config.contextLength }
 
     /// A model with HF's initialisation: N(0, 0.02) matrices drawn in parameter order from `seed`,
-    /// zero biases, unit RMSNorm gains.
-    public init(config: LlamaConfig, seed: UInt64 = 0) throws {
+    /// zero biases, unit RMSNorm gains. `randomWeights: false` leaves the matrices zero, for loaders
+    /// that overwrite every parameter.
+    public convenience init(config: LlamaConfig, seed: UInt64 = 0) throws {
+        try self.init(config: config, seed: seed, randomWeights: true)
+    }
+
+    public init(config: LlamaConfig, seed: UInt64 = 0, randomWeights: Bool) throws {
         try config.validate()
         self.config = config
         embedTokens = Embedding(count: config.vocabularySize, dimension: config.hiddenSize, name: "model.embed_tokens")
@@ -72,6 +77,7 @@ public final class Llama: Module, LanguageModel {
         norm = RMSNorm(config.hiddenSize, epsilon: config.rmsNormEpsilon, name: "model.norm")
         lmHead = config.tieWordEmbeddings ? nil
             : Linear(inputs: config.hiddenSize, outputs: config.vocabularySize, bias: false, layout: .outputByInput, name: "lm_head")
+        guard randomWeights else { return }
         var rng = RandomGenerator(seed: seed)
         for (_, t) in namedParameters where t.shape.count == 2 { t.fillNormal(std: 0.02, rng: &rng) }
     }
