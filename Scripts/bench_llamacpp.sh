@@ -19,6 +19,7 @@ for t in $TYPES; do
   [ -f "$f" ] || "$QUILL" bench generate --random-gpt2-124m --type "$t" --save-gguf "$f" --prompt-tokens 0 --gen-tokens 0
 done
 RESULTS="$WORK/results.jsonl"; : > "$RESULTS"
+echo "start: $(uptime)" >&2      # timings are only valid on an otherwise idle host: report the load average
 for t in $TYPES; do
   f="$WORK/gpt2-124m-$t.gguf"
   for n in $THREADS; do
@@ -28,6 +29,7 @@ for t in $TYPES; do
     echo "$t, $n threads: quill $q | llama.cpp $l" >&2
   done
 done
+echo "end: $(uptime)" >&2
 python3 - "$RESULTS" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]

@@ -55,9 +55,14 @@ def reference_logits(directory, ids):
     return llama_reference.forward(p, cfg, np.array([ids]))[0][0]
 
 
-def llamacpp_greedy(gguf, prompt, steps, n_ctx):
+GGML_TYPE = {"f32": 0, "f16": 1}
+
+
+def llamacpp_greedy(gguf, prompt, steps, n_ctx, kv_type):
     from llama_cpp import Llama
-    llm = Llama(model_path=gguf, n_ctx=n_ctx, n_batch=n_ctx, n_threads=2, logits_all=True, verbose=False, seed=0)
+    # KV cache type: llama.cpp's default is F16, which alone moves F32 logits by ~1e-3; F32 isolates the weights.
+    llm = Llama(model_path=gguf, n_ctx=n_ctx, n_batch=n_ctx, n_threads=2, logits_all=True, verbose=False, seed=0,
+                type_k=GGML_TYPE[kv_type], type_v=GGML_TYPE[kv_type])
     llm.reset()
     llm.eval(prompt)
     tokens = []
@@ -75,6 +80,7 @@ def main():
     ap.add_argument("--models", default="gpt2_tiny,llama_tiny,qwen2_tiny,gpt2_124m")
     ap.add_argument("--types", default="f32,f16,q8_0")
     ap.add_argument("--out", default="/work/issue4-artifacts")
+    ap.add_argument("--kv-type", default="f32", choices=["f32", "f16"], help="llama.cpp's KV cache type (its default is f16)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rows = []
@@ -96,7 +102,7 @@ def main():
             ours = json.loads(quill("generate", "--model", gguf, "--prompt-ids", ",".join(map(str, prompt)),
                                     "--max-tokens", str(steps), "--temperature", "0", "--ignore-eos", "--print-ids",
                                     "--threads", "2").strip().splitlines()[-1])
-            theirs, cpp_logits = llamacpp_greedy(gguf, prompt, steps, n_ctx)
+            theirs, cpp_logits = llamacpp_greedy(gguf, prompt, steps, n_ctx, args.kv_type)
             back = os.path.join(args.out, f"{name}-{qtype}-dequantized")
             quill("convert", gguf, back)
             ref = reference_logits(back, prompt + theirs[:-1])
@@ -104,10 +110,22 @@ def main():
             scale = float(np.abs(ref).max())
             same = sum(1 for a, b in zip(ours, theirs) if a == b)
             first = next((i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b), None)
+            # At the first divergence both engines saw the same prefix: how close was the call? logit(llama.cpp's
+            # token) - logit(Quill's token), in llama.cpp's logits and in the float64 reference's.
+            gaps = ""
+            margins = {}
+            if first is not None:
+                row = len(prompt) - 1 + first
+                a, b = theirs[first], ours[first]
+                margins = dict(cpp_margin=float(cpp_logits[row, a] - cpp_logits[row, b]),
+                               ref_margin=float(ref[row, a] - ref[row, b]))
+                gaps = (f"; at {first} llama.cpp picks {a}, Quill {b}: logit gap {margins['cpp_margin']:.3g} in llama.cpp,"
+                        f" {margins['ref_margin']:.3g} in the reference")
             rows.append(dict(model=name, type=qtype, steps=steps, identical=ours == theirs, agree=same,
-                             first_divergence=first, max_abs_logit_diff=diff, max_abs_logit=scale))
+                             first_divergence=first, max_abs_logit_diff=diff, max_abs_logit=scale,
+                             kv_type=args.kv_type, **margins))
             print(f"{name:11s} {qtype:5s} tokens {'identical' if ours == theirs else f'{same}/{steps} agree, first divergence at {first}'}"
-                  f"  max|Δlogit| llama.cpp vs reference {diff:.3g} (max|logit| {scale:.3g})", flush=True)
+                  f"  max|Δlogit| llama.cpp vs reference {diff:.3g} (max|logit| {scale:.3g}){gaps}", flush=True)
     json.dump(rows, open(os.path.join(args.out, "llamacpp_parity.json"), "w"), indent=1)
     bad = [r for r in rows if r["type"] == "f32" and not r["identical"]]
     sys.exit(1 if bad else 0)

@@ -69,24 +69,16 @@ struct GenerateBench: ParsableCommand {
         return (lm, url.lastPathComponent)
     }
 
-    /// Writes a GPT-2 as llama.cpp-loadable GGUF: its tensors plus a placeholder byte-level vocabulary
-    /// (GPT-2's 256 byte symbols, then "<tok N>", then <|endoftext|>) and no merges; benchmarks feed ids.
+    /// Writes a GPT-2 as llama.cpp-loadable GGUF: its tensors plus GGUFTokenizer's placeholder byte-level
+    /// vocabulary (id i < 256 = byte i, then control tokens) and no merges; benchmarks feed ids. The shared
+    /// placeholder, not one of its own: Quill's GGUF reader refused the "<tok N>" names this used to write.
     func save(_ lm: any QuantizableLanguageModel, _ type: WeightType, to path: String) throws {
         guard let gpt = lm as? GPT else { throw CommandError("--save-gguf writes GPT-2 models only") }
         var writer = try gpt.ggufWriter(type: type, name: "random-gpt2-124m")
         let V = gpt.vocabularySize
-        var bytes = Array(33...126) + Array(161...172) + Array(174...255)
-        var symbols = bytes.map { String(UnicodeScalar(UInt8($0))) }
-        var extra = 0
-        for b in 0..<256 where !bytes.contains(b) { bytes.append(b); symbols.append(String(UnicodeScalar(UInt32(256 + extra))!)); extra += 1 }
-        let tokens = (0..<V).map { i in i < 256 ? symbols[i] : i == V - 1 ? "<|endoftext|>" : "<tok \(i)>" }
-        writer.addMetadata("tokenizer.ggml.model", .string("gpt2"))
-        writer.addMetadata("tokenizer.ggml.pre", .string("gpt-2"))
-        writer.addMetadata("tokenizer.ggml.tokens", .array(elementType: .string, values: tokens.map { .string($0) }))
-        writer.addMetadata("tokenizer.ggml.token_type", .array(elementType: .int32, values: (0..<V).map { .int32($0 == V - 1 ? 3 : 1) }))
-        writer.addMetadata("tokenizer.ggml.merges", .array(elementType: .string, values: []))
-        writer.addMetadata("tokenizer.ggml.bos_token_id", .uint32(UInt32(V - 1)))
-        writer.addMetadata("tokenizer.ggml.eos_token_id", .uint32(UInt32(V - 1)))
+        for (key, value) in try GGUFTokenizer.metadata(for: nil, vocabularySize: V, bosTokenID: V - 1, eosTokenID: V - 1) {
+            writer.addMetadata(key, value)
+        }
         try writer.write(to: URL(fileURLWithPath: path))
     }
 

@@ -24,11 +24,19 @@ struct LoadBench: ParsableCommand {
         try runReportingErrors {
             guard runs > 0 else { throw CommandError("--runs must be at least 1") }
             if let threads { Parallel.configure(threads: threads) }
+            let url = URL(fileURLWithPath: model)
+            // A directory without a tokenizer file (e.g. Scripts/make_gpt2_124m.py's random GPT-2) is timed
+            // weights-only: loadForGeneration refuses it, and one token's logits need no tokenizer.
+            let names = ModelRegistry.isGGUF(url) ? [] : (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+            let weightsOnly = !ModelRegistry.isGGUF(url)
+                && !names.contains { $0 == "tokenizer.json" || $0 == "vocab.quilltok" || $0.hasSuffix(".tiktoken") }
+            if weightsOnly { print("(no tokenizer file in \(model): timing the weights only)") }
             for run in 1...runs {
                 let start = Date()
-                let loaded = try ModelRegistry.loadForGeneration(path: URL(fileURLWithPath: model))
+                let lm = weightsOnly ? try ModelRegistry.loadLanguageModel(directory: url)
+                                     : try ModelRegistry.loadForGeneration(path: url).model
                 let loadedAt = Date()
-                _ = try loaded.model.forward([0], cache: loaded.model.makeCache())
+                _ = try lm.forward([0], cache: lm.makeCache())
                 let end = Date()
                 print(String(format: "run %d: load %.1f ms, first token %.1f ms, total %.1f ms", run,
                              loadedAt.timeIntervalSince(start) * 1000, end.timeIntervalSince(loadedAt) * 1000,

@@ -120,4 +120,20 @@ struct GGUFModelTests {
         #expect(tokenizer.encode(text) == ByteTokenizer().encode(text))
         #expect(tokenizer.endOfTextID == 256)
     }
+
+    /// What `quill bench generate --random-gpt2-124m --save-gguf` writes: the placeholder for GPT-2's 50257 ids.
+    /// It used to write its own "<tok N>" names, which Quill's reader refused ("not in the byte-level alphabet"),
+    /// so `quill generate` / `quill bench load` could not open the benchmark files that llama.cpp ran.
+    @Test func gpt2SizedPlaceholderVocabularyReadsBack() throws {
+        var writer = GGUFWriter()
+        for (key, value) in try GGUFTokenizer.metadata(for: nil, vocabularySize: 50257, bosTokenID: 50256, eosTokenID: 50256) {
+            writer.addMetadata(key, value)
+        }
+        let file = try GGUFFile(bytes: writer.serialized())
+        let tokenizer = try #require(try GGUFTokenizer.read(file))
+        let text = "Hello, wörld!\n\t→ 🙂"
+        #expect(tokenizer.encode(text) == ByteTokenizer().encode(text))
+        #expect(file.metadata["tokenizer.ggml.tokens"]?.stringArray?.count == 50257)
+        #expect(file.metadata["tokenizer.ggml.eos_token_id"]?.intValue == 50256)
+    }
 }
