@@ -8,44 +8,34 @@ import QuillTensor
 extension GPT {
     /// Loads a GPT-2 model directory (or a sharded one through model.safetensors.index.json).
     public static func load(directory: URL) throws -> GPT {
-        let configURL = directory.appendingPathComponent("config.json")
-        guard let configData = FileManager.default.contents(atPath: configURL.path) else {
-            throw ModelError.invalidConfig("\(configURL.path) is missing or unreadable")
-        }
-        let config: GPTConfig
-        do { config = try JSONDecoder().decode(GPTConfig.self, from: configData) } catch let e as ModelError {
-            throw e
-        } catch {
-            throw ModelError.invalidConfig("\(configURL.path): \(error)")
-        }
+        let config = try ConfigLoading.config(GPTConfig.self, in: directory)
         let model = try GPT(config: config, seed: nil)
-        let weights = try WeightSource(directory: directory)
-        for (name, tensor) in model.namedParameters {
-            guard let entry = weights.tensor(named: name) ?? weights.tensor(named: "transformer." + name) else {
-                throw ModelError.missingTensor(name)
-            }
-            guard entry.shape == tensor.shape else {
-                throw ModelError.shapeMismatch(name: name, expected: tensor.shape, found: entry.shape)
-            }
-            try tensor.load(from: entry)
-        }
+        try WeightSource(directory: directory).load(into: model.namedParameters, prefixes: ["transformer."])
         return model
     }
 
     /// Writes config.json, generation_config.json and model.safetensors (atomically, each file via
     /// temp + rename) into `directory`, creating it if needed. `dtype` is F32, F16 or BF16.
     public func save(directory: URL, dtype: SafetensorsDType = .f32) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try writeAtomically(encoder.encode(config), to: directory.appendingPathComponent("config.json"))
         var generation: [String: Int] = [:]
         if let eos = config.eosTokenID { generation = ["eos_token_id": eos, "bos_token_id": eos] }
-        try writeAtomically(encoder.encode(generation), to: directory.appendingPathComponent("generation_config.json"))
-        try SafetensorsWriter.write(tensors: namedParameters.map { $0.tensor.safetensorsEntry(name: $0.name, dtype: dtype) },
-                                    metadata: ["format": "pt"],
-                                    to: directory.appendingPathComponent("model.safetensors"))
+        try saveHuggingFaceDirectory(directory, config: config, generation: generation,
+                                     parameters: namedParameters, dtype: dtype)
     }
+}
+
+/// Writes config.json, generation_config.json and model.safetensors (each atomically: temp file +
+/// rename) into `directory`, creating it if needed: the part every HF-format model's `save` shares.
+func saveHuggingFaceDirectory<Config: Encodable>(_ directory: URL, config: Config, generation: [String: Int],
+                                                 parameters: [(name: String, tensor: Tensor)],
+                                                 dtype: SafetensorsDType) throws {
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try writeAtomically(encoder.encode(config), to: directory.appendingPathComponent("config.json"))
+    try writeAtomically(encoder.encode(generation), to: directory.appendingPathComponent("generation_config.json"))
+    try SafetensorsWriter.write(tensors: parameters.map { $0.tensor.safetensorsEntry(name: $0.name, dtype: dtype) },
+                                metadata: ["format": "pt"], to: directory.appendingPathComponent("model.safetensors"))
 }
 
 /// Writes `data` to a temporary file beside `url`, then renames it into place.

@@ -17,16 +17,10 @@ extension Llama {
     /// Writes config.json, generation_config.json and model.safetensors (each atomically) into
     /// `directory`, creating it if needed. `dtype` is F32, F16 or BF16.
     public func save(directory: URL, dtype: SafetensorsDType = .f32) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try writeAtomically(encoder.encode(config), to: directory.appendingPathComponent("config.json"))
         var generation: [String: Int] = [:]
         if let bos = config.bosTokenID { generation["bos_token_id"] = bos }
         if let eos = config.eosTokenIDs.first { generation["eos_token_id"] = eos }
-        try writeAtomically(encoder.encode(generation), to: directory.appendingPathComponent("generation_config.json"))
-        try SafetensorsWriter.write(tensors: namedParameters.map { $0.tensor.safetensorsEntry(name: $0.name, dtype: dtype) },
-                                    metadata: ["format": "pt"],
-                                    to: directory.appendingPathComponent("model.safetensors"))
+        try saveHuggingFaceDirectory(directory, config: config, generation: generation,
+                                     parameters: namedParameters, dtype: dtype)
     }
 }
