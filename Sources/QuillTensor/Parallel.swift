@@ -4,12 +4,23 @@ import Dispatch
 import Foundation
 
 public enum Parallel {
-    /// Worker count for Quill's own kernels; defaults to the active core count.
-    public static var threadCount: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// The process-wide worker count (`configure`); defaults to the active core count.
+    private static var configuredThreadCount: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// A task-local override (`withThreadCount`), so a caller can pin the count for its own work
+    /// without changing it under concurrent callers (tests run in parallel).
+    @TaskLocal private static var threadCountOverride: Int?
 
-    /// Sets the worker count for Quill's kernels and its split matrix products.
+    /// Worker count for Quill's own kernels and its split matrix products.
+    public static var threadCount: Int { threadCountOverride ?? configuredThreadCount }
+
+    /// Sets the process-wide worker count (the CLI's `--threads`).
     public static func configure(threads: Int) {
-        threadCount = max(1, threads)
+        configuredThreadCount = max(1, threads)
+    }
+
+    /// Runs `body` with `threads` workers for the calling task only.
+    public static func withThreadCount<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
+        try $threadCountOverride.withValue(max(1, threads), operation: body)
     }
 
     /// Calls `body(range)` over contiguous chunks of 0..<count, in parallel when the work is

@@ -71,12 +71,9 @@ struct OpValueTests {
         x.fillNormal(std: 1, rng: &rng)
         let w = Tensor(zeros: [96]), b = Tensor(zeros: [96])
         w.fill(1)
-        let saved = Parallel.threadCount
-        Parallel.threadCount = 1
-        let one = layerNorm(x, weight: w, bias: b).scalars
-        Parallel.threadCount = 4
-        let four = layerNorm(x, weight: w, bias: b).scalars
-        Parallel.threadCount = saved
+        // Task-local, so tests running concurrently (e.g. the bit-identical resume test) are unaffected.
+        let one = Parallel.withThreadCount(1) { layerNorm(x, weight: w, bias: b).scalars }
+        let four = Parallel.withThreadCount(4) { layerNorm(x, weight: w, bias: b).scalars }
         #expect(one == four)
     }
 }
