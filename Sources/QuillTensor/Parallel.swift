@@ -1,5 +1,9 @@
-// Splits independent work (rows, (batch, head) pairs) across cores with concurrentPerform.
-// BLAS runs single-threaded inside these workers (see BLAS.swift), so one pool owns the cores.
+// Splits independent work (rows, (batch, head) pairs) across cores on Quill's persistent worker pool
+// (CQuillKernels/thread_pool.c: workers spin briefly between jobs, so the ~50 short products of a
+// decode step start on every core at once). BLAS runs single-threaded inside these workers (see
+// BLAS.swift), so one pool owns the cores. A nested or concurrent call, which finds the pool busy,
+// falls back to Dispatch's concurrentPerform.
+import CQuillKernels
 import Dispatch
 import Foundation
 
@@ -33,14 +37,31 @@ public enum Parallel {
             return
         }
         let per = (count + chunks - 1) / chunks
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let lo = c * per, hi = min(count, lo + per)
-            if lo < hi { body(lo..<hi) }
+        withoutActuallyEscaping(body) { body in
+            var task: (Int) -> Void = { c in
+                let lo = c * per, hi = min(count, lo + per)
+                if lo < hi { body(lo..<hi) }
+            }
+            let ran = withUnsafeMutablePointer(to: &task) { context in
+                qk_pool_run(Int32(chunks), Int32(chunks), runPoolTask, context)
+            }
+            if ran == 0 { DispatchQueue.concurrentPerform(iterations: chunks, execute: task) }
         }
+    }
+
+    /// How long idle pool workers spin before sleeping (default 1 ms; 0 sleeps at once, for hosts
+    /// where a spinning thread would take a core from other work).
+    public static func setSpin(microseconds: Int) {
+        qk_pool_set_spin_us(Int32(clamping: microseconds))
     }
 
     /// Calls `body(i)` for every i in 0..<count, spread over the worker threads.
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {
         forEachChunk(count) { range in for i in range { body(i) } }
     }
+}
+
+/// The C pool's entry: `context` points at the job's `(Int) -> Void`.
+private let runPoolTask: @convention(c) (UnsafeMutableRawPointer?, Int32) -> Void = { context, index in
+    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(index))
 }
