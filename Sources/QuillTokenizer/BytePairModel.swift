@@ -99,6 +99,7 @@ final class BytePairModel: @unchecked Sendable {
         var entries: [(left: UInt32, right: UInt32, rank: UInt32, merged: UInt32)]?
         if let merges {
             var lookup: [[UInt8]: Int] = [:]
+            lookup.reserveCapacity(tokens.count)
             for (bytes, id) in tokens { lookup[bytes] = id }
             entries = []
             entries!.reserveCapacity(merges.count)
