@@ -2,8 +2,6 @@
 // spells a disallowed special token is an error, an allowed one becomes its id, and ordinary encoding
 // treats it as plain text.
 
-import Foundation
-
 /// Which special tokens an `encode` call allows or disallows, as in tiktoken's `allowed_special` / `disallowed_special`.
 public enum SpecialTokenSet: Sendable, Equatable {
     /// No special token.
@@ -29,12 +27,9 @@ struct SpecialTokenMatcher: Sendable {
     init(_ tokens: [String: Int]) {
         entries = tokens.map { Entry(text: $0.key, bytes: Array($0.key.utf8), id: $0.value) }
             .filter { !$0.bytes.isEmpty }
-            // Ties in byte order: two specials of one length never match at the same place, so only
-            // determinism matters, and bytes compare far faster than Strings (a GGUF may list 50k).
-            .sorted { a, b in
-                guard a.bytes.count == b.bytes.count else { return a.bytes.count > b.bytes.count }
-                return a.bytes.withUnsafeBufferPointer { x in b.bytes.withUnsafeBufferPointer { memcmp(x.baseAddress!, $0.baseAddress!, x.count) < 0 } }
-            }
+            // Ties by id: two specials of one length never match at the same place, so any fixed order
+            // works, and ints compare far faster than Strings (a GGUF placeholder vocabulary lists 50k).
+            .sorted { $0.bytes.count != $1.bytes.count ? $0.bytes.count > $1.bytes.count : $0.id < $1.id }
         var first = [Bool](repeating: false, count: 256)
         for entry in entries { first[Int(entry.bytes[0])] = true }
         firstBytes = first
