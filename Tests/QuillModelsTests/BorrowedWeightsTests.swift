@@ -73,6 +73,10 @@ struct BorrowedWeightsTests {
         if let gpt = eager as? GPT { gpt.materialize() } else { (eager as! Llama).materialize() }
         #expect(try Self.logits(eager) == lazyLogits, "\(folder) \(type.name)")
         let float = try GGUFCheckpoint.load(url: gguf).model
+        // The stored-format kernels stay within GGUFModelTests' bounds of the all-float load (relative to max |logit|).
+        let reference = try Self.logits(float), bound: Float = [.f32: 1e-5, .f16: 0.002, .q8_0: 0.04, .q4_0: 0.6][type]!
+        let diff = Fixtures.maxAbsoluteDifference(lazyLogits, reference)
+        #expect(diff <= bound * reference.map(abs).max()!, "\(folder) \(type.name): \(diff)")
         let (a, b) = (Self.parameters(lazy), Self.parameters(float))
         #expect(a.map(\.name) == b.map(\.name))
         for ((name, x), (_, y)) in zip(a, b) { #expect(x.scalars == y.scalars, "\(folder) \(type.name): \(name)") }
