@@ -1,5 +1,6 @@
 // Read-only bytes of a whole file or buffer, kept alive by reference counting so that tensor views
-// can hand out zero-copy pointers. Files are mapped with POSIX mmap (PROT_READ, MAP_PRIVATE).
+// can hand out zero-copy pointers. Files are mapped with POSIX mmap (MAP_PRIVATE, copy-on-write: a
+// borrowed tensor that training updates gets private copies of its pages; the file never changes).
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -12,7 +13,8 @@ import Darwin
 /// Tensor views (``SafetensorsTensor``, ``GGUFTensor``) keep a reference to it, so the mapping
 /// stays valid for as long as any view exists.
 public final class MappedBytes: @unchecked Sendable {
-    /// The bytes. Never written to; valid until the object is deinitialised.
+    /// The bytes, valid until the object is deinitialised. The readers never write them; a borrowed
+    /// tensor may (copy-on-write, private to this process).
     public let buffer: UnsafeRawBufferPointer
     private let release: Release
 
@@ -31,7 +33,7 @@ public final class MappedBytes: @unchecked Sendable {
         public var description: String { "\(path): \(reason)" }
     }
 
-    /// Maps `url` read-only. An empty file gives an empty buffer.
+    /// Maps `url` copy-on-write (the file is opened read-only). An empty file gives an empty buffer.
     public init(mapping url: URL) throws(OpenError) {
         let path = url.path
         let fd = open(path, O_RDONLY)
@@ -46,7 +48,7 @@ public final class MappedBytes: @unchecked Sendable {
             release = .none
             return
         }
-        guard let pointer = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), pointer != MAP_FAILED else {
+        guard let pointer = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0), pointer != MAP_FAILED else {
             throw OpenError(path: path, reason: "mmap failed: " + String(cString: strerror(errno)))
         }
         buffer = UnsafeRawBufferPointer(start: pointer, count: size)

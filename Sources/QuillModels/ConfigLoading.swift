@@ -3,6 +3,7 @@
 // tensors into named parameters with name and shape checks (accepting HF's prefixes, e.g. "bert.").
 import Foundation
 import QuillFormats
+import QuillNN
 import QuillTensor
 
 enum ConfigLoading {
@@ -40,7 +41,33 @@ enum ConfigLoading {
     }
 }
 
+/// The first error met by a ParameterFactory, which cannot throw, for the loader to rethrow.
+final class LoadFailure {
+    private(set) var error: Error?
+    func record(_ e: Error) { if error == nil { error = e } }
+    func check() throws { if let error { throw error } }
+}
+
 extension WeightSource {
+    /// A ParameterFactory over the checkpoint (names looked up as `load(into:prefixes:)` does): an F32
+    /// tensor is borrowed from the copy-on-write mapping, other float dtypes are converted into fresh
+    /// storage. Missing tensors and shape mismatches go to `failure`.
+    func parameters(prefixes: [String] = [], failure: LoadFailure) -> ParameterFactory {
+        { name, shape in
+            let candidates = [name] + prefixes.map { $0 + name }
+            guard let entry = candidates.lazy.compactMap({ self.tensor(named: $0) }).first else {
+                failure.record(ModelError.missingTensor(name)); return nil
+            }
+            guard entry.shape == shape else {
+                failure.record(ModelError.shapeMismatch(name: name, expected: shape, found: entry.shape)); return nil
+            }
+            if let borrowed = Tensor(borrowing: entry) { return borrowed }
+            let t = Tensor(uninitialized: shape)
+            do { try t.load(from: entry) } catch { failure.record(error); return nil }
+            return t
+        }
+    }
+
     /// Copies every parameter from the checkpoint, looking each name up as is and then with each
     /// of `prefixes` in front. Throws `missingTensor` / `shapeMismatch` naming the parameter.
     func load(into parameters: [(name: String, tensor: Tensor)], prefixes: [String] = []) throws {

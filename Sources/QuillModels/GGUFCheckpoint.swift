@@ -1,6 +1,6 @@
 // GPT-2 and Llama-family models to and from GGUF files (spec v3) with llama.cpp's metadata keys
-// (`gpt2.*`, `llama.*`, `qwen2.*`) and tensor names (GGUFTensorMap). Tensors are dequantized to f32
-// on load (F32/F16/BF16/Q8_0/Q4_0); on write, 2-D weights take the requested type and 1-D ones stay F32.
+// (`gpt2.*`, `llama.*`, `qwen2.*`) and tensor names (GGUFTensorMap). Loading borrows or defers tensors
+// (GGUFParameterSource); on write, 2-D weights take the requested type and 1-D ones stay F32.
 import Foundation
 import QuillFormats
 import QuillTensor
@@ -16,26 +16,26 @@ public enum GGUFCheckpoint {
     /// Architectures (`general.architecture`) Quill loads.
     public static let architectures = ["gpt2", "llama", "qwen2"]
 
-    /// Loads the model and its tokenizer (nil when the file stores none).
-    public static func load(url: URL) throws -> (model: any LanguageModel, tokenizer: BPETokenizer?) {
+    /// Loads the model and its tokenizer (nil when the file stores none). With `forInference`, matmul
+    /// weights stay in the file's format as WeightMatrix views and their float copies are filled only
+    /// on demand (`materialize()`, namedParameters, training, export); otherwise every parameter is
+    /// float and `inferenceWeights` is nil, as a safetensors load gives.
+    public static func load(url: URL, forInference: Bool = false) throws -> (model: any LanguageModel, tokenizer: BPETokenizer?) {
         let file = try GGUFFile(url: url)
-        let model = try loadModel(file)
+        let model = try loadModel(file, forInference: forInference)
         return (model, try GGUFTokenizer.read(file))
     }
 
-    /// The model in an already opened file.
-    public static func loadModel(_ file: GGUFFile) throws -> any LanguageModel {
-        let meta = GGUFHyperparameters(file: file)
+    /// The model in an already opened file (see `load(url:forInference:)`).
+    public static func loadModel(_ file: GGUFFile, forInference: Bool = false) throws -> any LanguageModel {
         switch file.architecture {
         case "gpt2":
-            let config = try meta.gpt2Config()
-            let model = try GPT(config: config, seed: nil)
-            try fill(model.namedParameters, from: file, maps: GGUFTensorMap.gpt2(config))
+            let model = try inferenceGPT(file)
+            if !forInference { model.materialize(); model.inferenceWeights = nil }
             return model
         case "llama", "qwen2":
-            let config = try meta.llamaConfig()
-            let model = try Llama(config: config, seed: nil)
-            try fill(model.namedParameters, from: file, maps: GGUFTensorMap.llama(config))
+            let model = try inferenceLlama(file)
+            if !forInference { model.materialize(); model.inferenceWeights = nil }
             return model
         case let other:
             throw ModelError.unsupported("\(file.fileName): general.architecture '\(other ?? "missing")'; Quill loads "
@@ -90,23 +90,6 @@ public enum GGUFCheckpoint {
                                  as: storageType(type, shape: gpt.wte.weight.shape))
         }
         try writer.write(to: url)
-    }
-
-    /// Copies every parameter from its GGUF tensor, checking shapes; extra GGUF tensors are ignored.
-    static func fill(_ parameters: [(name: String, tensor: Tensor)], from file: GGUFFile, maps: [GGUFTensorMapping]) throws {
-        let byQuill = Dictionary(maps.map { ($0.quill, $0) }, uniquingKeysWith: { a, _ in a })
-        for (name, tensor) in parameters {
-            guard let map = byQuill[name] else { throw ModelError.missingTensor(name) }
-            guard let entry = file.tensor(named: map.gguf) else {
-                throw ModelError.missingTensor("\(map.gguf) (\(file.fileName))")
-            }
-            let expected = map.ggufShape(tensor.shape)
-            guard entry.shape == expected else {
-                throw ModelError.shapeMismatch(name: "\(map.gguf) (\(file.fileName))", expected: expected, found: entry.shape)
-            }
-            let values = map.fromGGUF(try entry.dequantize(), shape: tensor.shape)
-            values.withUnsafeBufferPointer { tensor.data.update(from: $0.baseAddress!, count: tensor.count) }
-        }
     }
 
     static func storageType(_ type: GGMLType, shape: [Int]) -> GGMLType {

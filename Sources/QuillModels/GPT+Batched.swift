@@ -13,7 +13,7 @@ extension GPT: BatchedLanguageModel {
         let layout = BatchLayout(batch, caches: caches)
         let B = batch.count, C = config.nEmbd, NH = config.nHead, hs = C / NH
         let ids = batch.flatMap { $0.map { Int32($0) } }
-        var x = add(wte(ids), wpe(layout.positions.map { Int32($0) }))                  // (N, C)
+        var x = add(pending.embed(ids, table: wte), wpe(layout.positions.map { Int32($0) }))                  // (N, C)
         let longest = zip(layout.positions0, layout.counts).map { $0 + $1 }.max()!
         for (l, block) in blocks.enumerated() {
             let qkv = batchedLinear(block.attnQKV, block.ln1(x), inferenceWeights, layout)                   // (N, 3C)

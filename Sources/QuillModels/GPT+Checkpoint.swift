@@ -9,8 +9,11 @@ extension GPT {
     /// Loads a GPT-2 model directory (or a sharded one through model.safetensors.index.json).
     public static func load(directory: URL) throws -> GPT {
         let config = try ConfigLoading.config(GPTConfig.self, in: directory)
-        let model = try GPT(config: config, seed: nil)
-        try WeightSource(directory: directory).load(into: model.namedParameters, prefixes: ["transformer."])
+        let failure = LoadFailure()
+        let source = try WeightSource(directory: directory)
+        // F32 tensors are used in place from the mapping (no copy); others are converted.
+        let model = try GPT(config: config, seed: nil, parameters: source.parameters(prefixes: ["transformer."], failure: failure))
+        try failure.check()
         return model
     }
 

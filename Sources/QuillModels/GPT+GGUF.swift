@@ -1,6 +1,6 @@
 // GPT-2 from and to GGUF with llama.cpp's tensor names (token_embd, blk.N.attn_qkv, ...). Loading keeps
 // every matmul weight in the file's format, pointing into the mapping (no copy, no dequantize on the
-// inference path); float copies go to the Module parameters so training and re-quantizing still work.
+// inference path); the float parameters are filled on demand, so training and re-quantizing still work.
 import Foundation
 import QuillFormats
 import QuillNN
@@ -13,64 +13,21 @@ extension GPT {
          ("blk.\(i).ffn_up", block.mlpFC), ("blk.\(i).ffn_down", block.mlpProj)]
     }
 
-    /// Loads a llama.cpp-layout GPT-2 GGUF. F32/F16/Q8_0/Q4_0 matmul weights (and the head: `output.weight`,
-    /// or the tied `token_embd.weight`) run in place from the mapped file.
+    /// Loads a llama.cpp-layout GPT-2 GGUF for inference. F32/F16/Q8_0/Q4_0 matmul weights (and the head:
+    /// `output.weight`, or the tied `token_embd.weight`) run in place from the mapped file; their float
+    /// copies are filled on first use (see `materialize()`).
     public static func load(gguf url: URL) throws -> GPT {
         let file = try GGUFFile(url: url)
         guard file.architecture == "gpt2" else {
             throw ModelError.unsupported("\(url.lastPathComponent): architecture '\(file.architecture ?? "none")', expected gpt2")
         }
-        func int(_ key: String) throws -> Int {
-            guard let v = file.metadata["gpt2." + key]?.intValue else { throw ModelError.invalidConfig("\(url.lastPathComponent): no gpt2.\(key)") }
-            return v
-        }
-        let embedding = try file.requireTensor(named: "token_embd.weight")
-        let eps = Float(file.metadata["gpt2.attention.layer_norm_epsilon"]?.doubleValue ?? 1e-5)
-        let config = GPTConfig(nLayer: try int("block_count"), nHead: try int("attention.head_count"),
-                               nEmbd: try int("embedding_length"), contextLength: try int("context_length"),
-                               vocabularySize: embedding.shape[0], layerNormEpsilon: eps)
-        let model = try GPT(config: config, seed: nil)
-        func fill(_ t: Tensor, _ name: String, transpose: Bool = false) throws {
-            let g = try file.requireTensor(named: name)
-            let expected = transpose ? Array(t.shape.reversed()) : t.shape
-            guard g.shape == expected else { throw ModelError.shapeMismatch(name: name, expected: expected, found: g.shape) }
-            let values = try g.dequantize()
-            if !transpose { values.withUnsafeBufferPointer { t.data.update(from: $0.baseAddress!, count: t.count) }; return }
-            let (R, C) = (g.shape[0], g.shape[1])   // (out, in) → Conv1D (in, out)
-            for r in 0..<R { for c in 0..<C { t.data[c * R + r] = values[r * C + c] } }
-        }
-        let weights = InferenceWeights(type: WeightType(rawValue: embedding.type.rawValue) ?? .f32)
-        func borrow(_ name: String, for key: String) throws {
-            let g = try file.requireTensor(named: name)
-            guard let type = WeightType(rawValue: g.type.rawValue) else {
-                throw ModelError.unsupported("\(name): \(g.type.name) weights (Quill runs F32, F16, Q8_0, Q4_0)")
-            }
-            let matrix = try g.withUnsafeBytes { raw in
-                try WeightMatrix(borrowing: raw.baseAddress!, byteCount: raw.count, type: type, outputs: g.shape[0],
-                                 inputs: g.shape[1], owner: file, name: name)
-            }
-            weights.set(key, matrix)
-        }
-        try fill(model.wte.weight, "token_embd.weight")
-        try fill(model.wpe.weight, "position_embd.weight")
-        for (i, block) in model.blocks.enumerated() {
-            try fill(block.ln1.weight, "blk.\(i).attn_norm.weight"); try fill(block.ln1.bias, "blk.\(i).attn_norm.bias")
-            try fill(block.ln2.weight, "blk.\(i).ffn_norm.weight"); try fill(block.ln2.bias, "blk.\(i).ffn_norm.bias")
-            for (name, linear) in ggufMatmuls(block, i) {
-                try fill(linear.weight, name + ".weight", transpose: true)
-                if let bias = linear.bias { try fill(bias, name + ".bias") }
-                try borrow(name + ".weight", for: linear.weight.name ?? "")
-            }
-        }
-        try fill(model.lnF.weight, "output_norm.weight"); try fill(model.lnF.bias, "output_norm.bias")
-        try borrow(file.tensor(named: "output.weight") != nil ? "output.weight" : "token_embd.weight", for: "wte.weight")
-        model.inferenceWeights = weights
-        return model
+        return try GGUFCheckpoint.inferenceGPT(file)
     }
 
     /// The model as llama.cpp-layout GGUF tensors: matmul weights and the token embedding in `type`
     /// (rows that are not whole blocks in F16), everything else F32. The head is tied (no output.weight).
     public func ggufWriter(type: WeightType, name: String = "gpt2") throws -> GGUFWriter {
+        materialize()
         var w = GGUFWriter()
         let c = config
         w.addMetadata("general.architecture", .string("gpt2"))

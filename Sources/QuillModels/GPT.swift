@@ -12,14 +12,14 @@ public final class GPTBlock: Module {
     public let ln1: LayerNorm, attnQKV: Linear, attnProj: Linear
     public let ln2: LayerNorm, mlpFC: Linear, mlpProj: Linear
 
-    init(_ c: GPTConfig, index i: Int) {
+    init(_ c: GPTConfig, index i: Int, parameters m: ParameterFactory?) {
         let p = "h.\(i)"
-        ln1 = LayerNorm(c.nEmbd, bias: c.bias, epsilon: c.layerNormEpsilon, name: "\(p).ln_1")
-        attnQKV = Linear(inputs: c.nEmbd, outputs: 3 * c.nEmbd, bias: c.bias, layout: .inputByOutput, name: "\(p).attn.c_attn")
-        attnProj = Linear(inputs: c.nEmbd, outputs: c.nEmbd, bias: c.bias, layout: .inputByOutput, name: "\(p).attn.c_proj")
-        ln2 = LayerNorm(c.nEmbd, bias: c.bias, epsilon: c.layerNormEpsilon, name: "\(p).ln_2")
-        mlpFC = Linear(inputs: c.nEmbd, outputs: 4 * c.nEmbd, bias: c.bias, layout: .inputByOutput, name: "\(p).mlp.c_fc")
-        mlpProj = Linear(inputs: 4 * c.nEmbd, outputs: c.nEmbd, bias: c.bias, layout: .inputByOutput, name: "\(p).mlp.c_proj")
+        ln1 = LayerNorm(c.nEmbd, bias: c.bias, epsilon: c.layerNormEpsilon, name: "\(p).ln_1", parameters: m)
+        attnQKV = Linear(inputs: c.nEmbd, outputs: 3 * c.nEmbd, bias: c.bias, layout: .inputByOutput, name: "\(p).attn.c_attn", parameters: m)
+        attnProj = Linear(inputs: c.nEmbd, outputs: c.nEmbd, bias: c.bias, layout: .inputByOutput, name: "\(p).attn.c_proj", parameters: m)
+        ln2 = LayerNorm(c.nEmbd, bias: c.bias, epsilon: c.layerNormEpsilon, name: "\(p).ln_2", parameters: m)
+        mlpFC = Linear(inputs: c.nEmbd, outputs: 4 * c.nEmbd, bias: c.bias, layout: .inputByOutput, name: "\(p).mlp.c_fc", parameters: m)
+        mlpProj = Linear(inputs: 4 * c.nEmbd, outputs: c.nEmbd, bias: c.bias, layout: .inputByOutput, name: "\(p).mlp.c_proj", parameters: m)
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {
@@ -36,6 +36,8 @@ public final class GPT: Module, LanguageModel {
     public let lnF: LayerNorm
     /// Matrices used by `forward` in place of the float weights after `quantize(to:)`; nil = float.
     public internal(set) var inferenceWeights: InferenceWeights?
+    /// Float parameters of an inference load still to be filled from their checkpoint (see ``materialize()``).
+    let pending = PendingParameters()
 
     public var vocabularySize: Int { config.vocabularySize }
     public var contextLength: Int { config.contextLength }
@@ -43,13 +45,18 @@ public final class GPT: Module, LanguageModel {
     /// A model with GPT-2's initialisation (none when `seed` is nil, for loaders that overwrite every
     /// parameter): N(0, 0.02) weights, residual projections scaled by
     /// 1/√(2·nLayer), zero biases, unit layer-norm gains — drawn in parameter order from `seed`.
-    public init(config: GPTConfig, seed: UInt64? = 0) throws {
+    public convenience init(config: GPTConfig, seed: UInt64? = 0) throws {
+        try self.init(config: config, seed: seed, parameters: nil)
+    }
+
+    /// A model whose parameters come from `parameters` (a loader's tensors; nil: zeros, unit gains).
+    init(config: GPTConfig, seed: UInt64?, parameters m: ParameterFactory?) throws {
         try config.validate()
         self.config = config
-        wte = Embedding(count: config.vocabularySize, dimension: config.nEmbd, name: "wte")
-        wpe = Embedding(count: config.contextLength, dimension: config.nEmbd, name: "wpe")
-        blocks = (0..<config.nLayer).map { GPTBlock(config, index: $0) }
-        lnF = LayerNorm(config.nEmbd, bias: config.bias, epsilon: config.layerNormEpsilon, name: "ln_f")
+        wte = Embedding(count: config.vocabularySize, dimension: config.nEmbd, name: "wte", parameters: m)
+        wpe = Embedding(count: config.contextLength, dimension: config.nEmbd, name: "wpe", parameters: m)
+        blocks = (0..<config.nLayer).map { GPTBlock(config, index: $0, parameters: m) }
+        lnF = LayerNorm(config.nEmbd, bias: config.bias, epsilon: config.layerNormEpsilon, name: "ln_f", parameters: m)
         // seed nil: loaders overwrite every parameter, so skip the (slow, 124M-draw) initialisation.
         guard let seed else { return }
         var rng = RandomGenerator(seed: seed)
@@ -59,8 +66,10 @@ public final class GPT: Module, LanguageModel {
         }
     }
 
+    /// Every parameter, filled first if this is an inference load (see ``materialize()``).
     public var namedParameters: [(name: String, tensor: Tensor)] {
-        wte.namedParameters + wpe.namedParameters + blocks.flatMap { $0.namedParameters } + lnF.namedParameters
+        materialize()
+        return wte.namedParameters + wpe.namedParameters + blocks.flatMap { $0.namedParameters } + lnF.namedParameters
     }
 
     // MARK: Training forward (records on the tape when one is active)
@@ -70,6 +79,7 @@ public final class GPT: Module, LanguageModel {
     public func logits(_ ids: [Int32], batch B: Int, time T: Int, training: Bool = false,
                        rng: inout RandomGenerator) -> Tensor {
         precondition(ids.count == B * T && T <= config.contextLength, "GPT.logits: ids must be B·T with T ≤ context")
+        materialize()
         let p = training ? config.dropout : 0
         let positions = (0..<B).flatMap { _ in (0..<T).map { Int32($0) } }
         var x = dropout(add(wte(ids), wpe(positions)), probability: p, rng: &rng)   // (B·T, C)
@@ -99,7 +109,7 @@ public final class GPT: Module, LanguageModel {
         try checkTokens(tokens, startingAt: cache.length)
         let n = tokens.count, C = config.nEmbd, NH = config.nHead, hs = C / NH, pos0 = cache.length
         precondition(n > 0, "GPT.forward: no tokens")
-        var x = add(wte(tokens.map { Int32($0) }), wpe((pos0..<pos0 + n).map { Int32($0) }))  // (n, C)
+        var x = add(pending.embed(tokens.map { Int32($0) }, table: wte), wpe((pos0..<pos0 + n).map { Int32($0) }))  // (n, C)
         for (l, block) in blocks.enumerated() {
             let w = inferenceWeights
             let qkv = infer(block.attnQKV, block.ln1(x), w)                         // (n, 3C)

@@ -48,6 +48,7 @@ extension GPT {
     /// Switches inference (`forward`) to `type` weights for every block matrix and the tied LM head;
     /// nil goes back to the float weights. Training is unaffected.
     public func quantize(to type: WeightType?) throws(WeightMatrixError) {
+        materialize()
         guard let type else { inferenceWeights = nil; return }
         let weights = InferenceWeights(type: type)
         for b in blocks { for l in [b.attnQKV, b.attnProj, b.mlpFC, b.mlpProj] { try weights.add(l) } }
@@ -66,6 +67,7 @@ extension Llama {
     /// Switches inference (`forward`) to `type` weights for every projection and the LM head (tied or
     /// not); nil goes back to the float weights. Training is unaffected.
     public func quantize(to type: WeightType?) throws(WeightMatrixError) {
+        materialize()
         guard let type else { inferenceWeights = nil; return }
         let weights = InferenceWeights(type: type)
         for l in layers { for p in [l.query, l.key, l.value, l.output, l.gate, l.up, l.down] { try weights.add(p) } }

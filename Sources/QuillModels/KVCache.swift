@@ -16,8 +16,9 @@ public final class KVCache {
     public init(layers: Int, capacity: Int, width: Int) {
         self.capacity = capacity
         self.width = width
-        keys = (0..<layers).map { _ in TensorStorage(count: capacity * width) }
-        values = (0..<layers).map { _ in TensorStorage(count: capacity * width) }
+        // Fresh anonymous pages: a cache costs nothing until positions are written (contexts reach 128k).
+        keys = (0..<layers).map { _ in TensorStorage(lazyZerosCount: capacity * width) }
+        values = (0..<layers).map { _ in TensorStorage(lazyZerosCount: capacity * width) }
     }
 
     /// Forgets every position (buffers are kept for reuse across requests).

@@ -13,7 +13,7 @@ extension Llama: BatchedLanguageModel {
         let layout = BatchLayout(batch, caches: caches)
         let positions = layout.positions
         let frequencies = config.ropeFrequencies(length: positions.max()! + 1)
-        var x = embedTokens(batch.flatMap { $0.map { Int32($0) } })                           // (N, C)
+        var x = pending.embed(batch.flatMap { $0.map { Int32($0) } }, table: embedTokens)     // (N, C)
         for (l, layer) in layers.enumerated() {
             // The layer's own steps (LlamaLayer.callAsFunction) with every projection through batchedLinear.
             let h = layer.inputNorm(x)                                                         // (N, C)

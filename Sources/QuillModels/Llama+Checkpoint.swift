@@ -9,8 +9,11 @@ extension Llama {
     /// Loads a llama / mistral / qwen2 model directory (single or sharded safetensors, any float dtype).
     public static func load(directory: URL) throws -> Llama {
         let config = try ConfigLoading.config(LlamaConfig.self, in: directory)
-        let model = try Llama(config: config, seed: nil)
-        try WeightSource(directory: directory).load(into: model.namedParameters)
+        let failure = LoadFailure()
+        let source = try WeightSource(directory: directory)
+        // F32 tensors are used in place from the mapping (no copy); others are converted.
+        let model = try Llama(config: config, seed: nil, parameters: source.parameters(prefixes: [], failure: failure))
+        try failure.check()
         return model
     }
 

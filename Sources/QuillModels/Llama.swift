@@ -11,17 +11,17 @@ public final class LlamaLayer: Module {
     public let inputNorm: RMSNorm, query: Linear, key: Linear, value: Linear, output: Linear
     public let postAttentionNorm: RMSNorm, gate: Linear, up: Linear, down: Linear
 
-    init(_ c: LlamaConfig, index i: Int) {
+    init(_ c: LlamaConfig, index i: Int, parameters m: ParameterFactory?) {
         let p = "model.layers.\(i)", C = c.hiddenSize, hs = c.headSize
-        inputNorm = RMSNorm(C, epsilon: c.rmsNormEpsilon, name: "\(p).input_layernorm")
-        query = Linear(inputs: C, outputs: c.headCount * hs, bias: c.qkvBias, layout: .outputByInput, name: "\(p).self_attn.q_proj")
-        key = Linear(inputs: C, outputs: c.kvHeadCount * hs, bias: c.qkvBias, layout: .outputByInput, name: "\(p).self_attn.k_proj")
-        value = Linear(inputs: C, outputs: c.kvHeadCount * hs, bias: c.qkvBias, layout: .outputByInput, name: "\(p).self_attn.v_proj")
-        output = Linear(inputs: c.headCount * hs, outputs: C, bias: c.outputBias, layout: .outputByInput, name: "\(p).self_attn.o_proj")
-        postAttentionNorm = RMSNorm(C, epsilon: c.rmsNormEpsilon, name: "\(p).post_attention_layernorm")
-        gate = Linear(inputs: C, outputs: c.intermediateSize, bias: c.mlpBias, layout: .outputByInput, name: "\(p).mlp.gate_proj")
-        up = Linear(inputs: C, outputs: c.intermediateSize, bias: c.mlpBias, layout: .outputByInput, name: "\(p).mlp.up_proj")
-        down = Linear(inputs: c.intermediateSize, outputs: C, bias: c.mlpBias, layout: .outputByInput, name: "\(p).mlp.down_proj")
+        inputNorm = RMSNorm(C, epsilon: c.rmsNormEpsilon, name: "\(p).input_layernorm", parameters: m)
+        query = Linear(inputs: C, outputs: c.headCount * hs, bias: c.qkvBias, layout: .outputByInput, name: "\(p).self_attn.q_proj", parameters: m)
+        key = Linear(inputs: C, outputs: c.kvHeadCount * hs, bias: c.qkvBias, layout: .outputByInput, name: "\(p).self_attn.k_proj", parameters: m)
+        value = Linear(inputs: C, outputs: c.kvHeadCount * hs, bias: c.qkvBias, layout: .outputByInput, name: "\(p).self_attn.v_proj", parameters: m)
+        output = Linear(inputs: c.headCount * hs, outputs: C, bias: c.outputBias, layout: .outputByInput, name: "\(p).self_attn.o_proj", parameters: m)
+        postAttentionNorm = RMSNorm(C, epsilon: c.rmsNormEpsilon, name: "\(p).post_attention_layernorm", parameters: m)
+        gate = Linear(inputs: C, outputs: c.intermediateSize, bias: c.mlpBias, layout: .outputByInput, name: "\(p).mlp.gate_proj", parameters: m)
+        up = Linear(inputs: C, outputs: c.intermediateSize, bias: c.mlpBias, layout: .outputByInput, name: "\(p).mlp.up_proj", parameters: m)
+        down = Linear(inputs: c.intermediateSize, outputs: C, bias: c.mlpBias, layout: .outputByInput, name: "\(p).mlp.down_proj", parameters: m)
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {
@@ -58,6 +58,8 @@ public final class Llama: Module, LanguageModel {
     public let lmHead: Linear?
     /// Matrices used by `forward` in place of the float weights after `quantize(to:)`; nil = float.
     public internal(set) var inferenceWeights: InferenceWeights?
+    /// Float parameters of an inference load still to be filled from their checkpoint (see ``materialize()``).
+    let pending = PendingParameters()
 
     public var vocabularySize: Int { config.vocabularySize }
     public var contextLength: Int { config.contextLength }
@@ -65,22 +67,30 @@ public final class Llama: Module, LanguageModel {
     /// A model with HF's initialisation (none when `seed` is nil, for loaders): N(0, 0.02) matrices drawn
     /// in parameter order from `seed`,
     /// zero biases, unit RMSNorm gains.
-    public init(config: LlamaConfig, seed: UInt64? = 0) throws {
+    public convenience init(config: LlamaConfig, seed: UInt64? = 0) throws {
+        try self.init(config: config, seed: seed, parameters: nil)
+    }
+
+    /// A model whose parameters come from `parameters` (a loader's tensors; nil: zeros, unit gains).
+    init(config: LlamaConfig, seed: UInt64?, parameters m: ParameterFactory?) throws {
         try config.validate()
         self.config = config
-        embedTokens = Embedding(count: config.vocabularySize, dimension: config.hiddenSize, name: "model.embed_tokens")
-        layers = (0..<config.layerCount).map { LlamaLayer(config, index: $0) }
-        norm = RMSNorm(config.hiddenSize, epsilon: config.rmsNormEpsilon, name: "model.norm")
+        embedTokens = Embedding(count: config.vocabularySize, dimension: config.hiddenSize, name: "model.embed_tokens", parameters: m)
+        layers = (0..<config.layerCount).map { LlamaLayer(config, index: $0, parameters: m) }
+        norm = RMSNorm(config.hiddenSize, epsilon: config.rmsNormEpsilon, name: "model.norm", parameters: m)
         lmHead = config.tieWordEmbeddings ? nil
-            : Linear(inputs: config.hiddenSize, outputs: config.vocabularySize, bias: false, layout: .outputByInput, name: "lm_head")
+            : Linear(inputs: config.hiddenSize, outputs: config.vocabularySize, bias: false, layout: .outputByInput, name: "lm_head",
+                     parameters: m)
         // seed nil: loaders overwrite every parameter, so skip the random initialisation.
         guard let seed else { return }
         var rng = RandomGenerator(seed: seed)
         for (_, t) in namedParameters where t.shape.count == 2 { t.fillNormal(std: 0.02, rng: &rng) }
     }
 
+    /// Every parameter, filled first if this is an inference load (see ``materialize()``).
     public var namedParameters: [(name: String, tensor: Tensor)] {
-        embedTokens.namedParameters + layers.flatMap { $0.namedParameters } + norm.namedParameters
+        materialize()
+        return embedTokens.namedParameters + layers.flatMap { $0.namedParameters } + norm.namedParameters
             + (lmHead?.namedParameters ?? [])
     }
 
@@ -94,6 +104,7 @@ public final class Llama: Module, LanguageModel {
     /// Logits (B·T, V) for `ids` laid out as B rows of T tokens, every row starting at position 0.
     public func logits(_ ids: [Int32], batch B: Int, time T: Int) -> Tensor {
         precondition(ids.count == B * T && T <= contextLength, "Llama.logits: ids must be B·T with T ≤ context")
+        materialize()
         let positions = (0..<B).flatMap { _ in Array(0..<T) }
         let frequencies = config.ropeFrequencies(length: T)
         var x = embedTokens(ids)                                                               // (B·T, C)
@@ -132,7 +143,7 @@ public final class Llama: Module, LanguageModel {
         precondition(cache.width == config.kvHeadCount * config.headSize, "Llama.forward: cache from another model")
         let n = tokens.count, pos0 = cache.length
         let positions = Array(pos0..<pos0 + n), frequencies = config.ropeFrequencies(length: pos0 + n)
-        var x = embedTokens(tokens.map { Int32($0) })                                          // (n, C)
+        var x = pending.embed(tokens.map { Int32($0) }, table: embedTokens)                     // (n, C)
         for (l, layer) in layers.enumerated() {
             x = layer(x, config, positions: positions, frequencies: frequencies, weights: inferenceWeights) { q, k, v in
                 cachedAttention(q, k, v, keys: cache.keys[l].pointer, values: cache.values[l].pointer, start: pos0)

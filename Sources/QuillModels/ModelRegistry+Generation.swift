@@ -21,7 +21,7 @@ extension ModelRegistry {
     /// ```
     public static func loadForGeneration(path: URL) throws -> GenerationModel {
         if isGGUF(path) {
-            let (model, tokenizer) = try GGUFCheckpoint.load(url: path)
+            let (model, tokenizer) = try GGUFCheckpoint.load(url: path, forInference: true)
             if let tokenizer { return GenerationModel(model: model, tokenizer: try checked(tokenizer, for: model, path)) }
             return GenerationModel(model: model, tokenizer: try byteTokenizer(for: model, path))
         }

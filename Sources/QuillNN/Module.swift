@@ -23,6 +23,21 @@ extension Module {
     }
 }
 
+/// Supplies a layer's parameters as it is built: (checkpoint name, shape) → a tensor of exactly that
+/// shape (e.g. borrowed from a mapped checkpoint), or nil for the layer's own initial value. Loaders
+/// use it so that no zero-filled buffer is allocated only to be overwritten.
+public typealias ParameterFactory = (_ name: String, _ shape: [Int]) -> Tensor?
+
+/// The factory's tensor for `name` (checked against `shape`, marked trainable), else `fallback()`.
+func makeParameter(_ make: ParameterFactory?, _ name: String, _ shape: [Int], trainable: Bool = true,
+                   fallback: () -> Tensor) -> Tensor {
+    guard let t = make?(name, shape) else { return fallback() }
+    precondition(t.shape == shape, "\(name): factory gave shape \(t.shape), expected \(shape)")
+    t.requiresGrad = trainable
+    t.name = name
+    return t
+}
+
 /// y = x·W + b with a chosen weight layout (Conv1D (in, out) or Linear (out, in)).
 public final class Linear: Module {
     public let weight: Tensor
@@ -30,12 +45,15 @@ public final class Linear: Module {
     public let layout: WeightLayout
     private let prefix: String
 
-    public init(inputs: Int, outputs: Int, bias: Bool = true, layout: WeightLayout, name prefix: String) {
+    public init(inputs: Int, outputs: Int, bias: Bool = true, layout: WeightLayout, name prefix: String,
+                parameters make: ParameterFactory? = nil) {
         self.layout = layout
         self.prefix = prefix
         let shape = layout == .inputByOutput ? [inputs, outputs] : [outputs, inputs]
-        weight = Tensor(zeros: shape, requiresGrad: true, name: prefix + ".weight")
-        self.bias = bias ? Tensor(zeros: [outputs], requiresGrad: true, name: prefix + ".bias") : nil
+        weight = makeParameter(make, prefix + ".weight", shape) { Tensor(zeros: shape, requiresGrad: true, name: prefix + ".weight") }
+        self.bias = !bias ? nil : makeParameter(make, prefix + ".bias", [outputs]) {
+            Tensor(zeros: [outputs], requiresGrad: true, name: prefix + ".bias")
+        }
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
@@ -55,14 +73,19 @@ public final class LayerNorm: Module {
     public let epsilon: Float
     private let prefix: String
 
-    public init(_ features: Int, bias: Bool = true, epsilon: Float = 1e-5, name prefix: String) {
+    public init(_ features: Int, bias: Bool = true, epsilon: Float = 1e-5, name prefix: String,
+                parameters make: ParameterFactory? = nil) {
         self.prefix = prefix
         self.epsilon = epsilon
         hasBias = bias
-        weight = Tensor(zeros: [features], requiresGrad: true, name: prefix + ".weight")
-        weight.fill(1)
+        weight = makeParameter(make, prefix + ".weight", [features]) {
+            let ones = Tensor(zeros: [features], requiresGrad: true, name: prefix + ".weight")
+            ones.fill(1)
+            return ones
+        }
         // Without a bias the op still takes a zero vector; it is not a parameter and stays zero.
-        self.bias = Tensor(zeros: [features], requiresGrad: bias, name: prefix + ".bias")
+        self.bias = !bias ? Tensor(zeros: [features], requiresGrad: false, name: prefix + ".bias")
+            : makeParameter(make, prefix + ".bias", [features]) { Tensor(zeros: [features], requiresGrad: true, name: prefix + ".bias") }
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
@@ -79,9 +102,11 @@ public final class Embedding: Module {
     public let weight: Tensor
     private let prefix: String
 
-    public init(count: Int, dimension: Int, name prefix: String) {
+    public init(count: Int, dimension: Int, name prefix: String, parameters make: ParameterFactory? = nil) {
         self.prefix = prefix
-        weight = Tensor(zeros: [count, dimension], requiresGrad: true, name: prefix + ".weight")
+        weight = makeParameter(make, prefix + ".weight", [count, dimension]) {
+            Tensor(zeros: [count, dimension], requiresGrad: true, name: prefix + ".weight")
+        }
     }
 
     public func callAsFunction(_ ids: [Int32]) -> Tensor { embedding(ids, table: weight) }

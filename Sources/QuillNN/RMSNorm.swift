@@ -9,11 +9,14 @@ public final class RMSNorm: Module {
     private let prefix: String
 
     /// `name` is the checkpoint prefix, e.g. "model.layers.0.input_layernorm".
-    public init(_ features: Int, epsilon: Float = 1e-6, name prefix: String) {
+    public init(_ features: Int, epsilon: Float = 1e-6, name prefix: String, parameters make: ParameterFactory? = nil) {
         self.prefix = prefix
         self.epsilon = epsilon
-        weight = Tensor(zeros: [features], requiresGrad: true, name: prefix + ".weight")
-        weight.fill(1)
+        weight = makeParameter(make, prefix + ".weight", [features]) {
+            let ones = Tensor(zeros: [features], requiresGrad: true, name: prefix + ".weight")
+            ones.fill(1)
+            return ones
+        }
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {

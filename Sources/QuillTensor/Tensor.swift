@@ -31,6 +31,16 @@ public final class Tensor {
         self.name = name
     }
 
+    /// A tensor over existing `storage` (borrowed or uninitialised), whose count must match the shape.
+    public init(shape: [Int], storage: TensorStorage, requiresGrad: Bool = false, name: String? = nil) {
+        precondition(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == storage.count,
+                     "Tensor: storage of \(storage.count) floats for shape \(shape)")
+        self.shape = shape
+        self.storage = storage
+        self.requiresGrad = requiresGrad
+        self.name = name
+    }
+
     /// A tensor holding `scalars` (row-major), which must match the shape's element count.
     public convenience init(shape: [Int], scalars: [Float], requiresGrad: Bool = false, name: String? = nil) {
         self.init(zeros: shape, requiresGrad: requiresGrad, name: name)

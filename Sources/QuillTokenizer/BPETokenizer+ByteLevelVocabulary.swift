@@ -27,9 +27,13 @@ extension BPETokenizer {
     public init(byteLevelVocabulary entries: [ByteLevelVocabularyEntry?], merges: [String],
                 pattern: PreTokenizerPattern = .gpt2, addPrefixSpace: Bool = false,
                 source: String) throws(TokenizerError) {
+        // Sized up front: growing 50k-entry tables rehashed every key several times (most of a GGUF load).
         var tokens: [(bytes: [UInt8], id: Int)] = []
+        tokens.reserveCapacity(entries.count)
         var lookup: [String: Int] = [:]
+        lookup.reserveCapacity(entries.count)
         var specials: [String: Int] = [:]
+        specials.reserveCapacity(entries.reduce(0) { $0 + ($1?.isSpecial == true ? 1 : 0) })
         for (id, entry) in entries.enumerated() {
             guard let entry else { continue }
             if entry.isSpecial { specials[entry.text] = id }

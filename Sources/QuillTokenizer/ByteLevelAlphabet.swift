@@ -21,10 +21,12 @@ public enum ByteLevelAlphabet {
         return result
     }()
 
-    private static let byteOfScalar: [UInt32: UInt8] = {
-        var map: [UInt32: UInt8] = [:]
-        for (b, c) in characters.enumerated() { map[c.unicodeScalars.first!.value] = UInt8(b) }
-        return map
+    /// 1 + the byte each alphabet scalar spells, indexed by scalar value (0: not in the alphabet); a flat
+    /// table because a GGUF load decodes every token of a 50k vocabulary. Every scalar is below U+0144.
+    private static let byteOfScalar: [UInt16] = {
+        var table = [UInt16](repeating: 0, count: 0x144)
+        for (b, c) in characters.enumerated() { table[Int(c.unicodeScalars.first!.value)] = UInt16(b) + 1 }
+        return table
     }()
 
     /// Spells `bytes` in the alphabet.
@@ -37,10 +39,11 @@ public enum ByteLevelAlphabet {
     /// The bytes a byte-level token string stands for, or nil if it has a character outside the alphabet.
     public static func decode(_ token: String) -> [UInt8]? {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(token.unicodeScalars.count)
+        bytes.reserveCapacity(token.utf8.count)
         for scalar in token.unicodeScalars {
-            guard let b = byteOfScalar[scalar.value] else { return nil }
-            bytes.append(b)
+            let v = Int(scalar.value)
+            guard v < byteOfScalar.count, byteOfScalar[v] != 0 else { return nil }
+            bytes.append(UInt8(byteOfScalar[v] - 1))
         }
         return bytes
     }

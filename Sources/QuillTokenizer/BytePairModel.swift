@@ -97,8 +97,11 @@ final class BytePairModel: @unchecked Sendable {
             offsets[id + 1] = blob.count
         }
         var entries: [(left: UInt32, right: UInt32, rank: UInt32, merged: UInt32)]?
-        if let merges {
+        if let merges, merges.isEmpty {
+            entries = []
+        } else if let merges {
             var lookup: [[UInt8]: Int] = [:]
+            lookup.reserveCapacity(tokens.count)
             for (bytes, id) in tokens { lookup[bytes] = id }
             entries = []
             entries!.reserveCapacity(merges.count)

@@ -27,7 +27,9 @@ struct SpecialTokenMatcher: Sendable {
     init(_ tokens: [String: Int]) {
         entries = tokens.map { Entry(text: $0.key, bytes: Array($0.key.utf8), id: $0.value) }
             .filter { !$0.bytes.isEmpty }
-            .sorted { $0.bytes.count != $1.bytes.count ? $0.bytes.count > $1.bytes.count : $0.text < $1.text }
+            // Ties by id: two specials of one length never match at the same place, so any fixed order
+            // works, and ints compare far faster than Strings (a GGUF placeholder vocabulary lists 50k).
+            .sorted { $0.bytes.count != $1.bytes.count ? $0.bytes.count > $1.bytes.count : $0.id < $1.id }
         var first = [Bool](repeating: false, count: 256)
         for entry in entries { first[Int(entry.bytes[0])] = true }
         firstBytes = first

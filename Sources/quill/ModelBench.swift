@@ -1,8 +1,10 @@
 // `quill bench load` and `quill bench embed`: time a model file from open to first-token-ready
-// (directory or GGUF, every run reported so the warm page-cache figure is visible), and sentence
+// (directory or GGUF, every run reported so the warm page-cache figure is visible; the tokenizer's
+// share timed again alone), and sentence
 // embedding throughput (sentences/s, model load excluded) over a file of one sentence per line.
 import ArgumentParser
 import Foundation
+import QuillFormats
 import QuillModels
 import QuillTensor
 
@@ -27,8 +29,9 @@ struct LoadBench: ParsableCommand {
             let url = URL(fileURLWithPath: model)
             // A directory without a tokenizer file (e.g. Scripts/make_gpt2_124m.py's random GPT-2) is timed
             // weights-only: loadForGeneration refuses it, and one token's logits need no tokenizer.
-            let names = ModelRegistry.isGGUF(url) ? [] : (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
-            let weightsOnly = !ModelRegistry.isGGUF(url)
+            let isGGUF = ModelRegistry.isGGUF(url)
+            let names = isGGUF ? [] : (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+            let weightsOnly = !isGGUF
                 && !names.contains { $0 == "tokenizer.json" || $0 == "vocab.quilltok" || $0.hasSuffix(".tiktoken") }
             if weightsOnly { print("(no tokenizer file in \(model): timing the weights only)") }
             for run in 1...runs {
@@ -38,8 +41,14 @@ struct LoadBench: ParsableCommand {
                 let loadedAt = Date()
                 _ = try lm.forward([0], cache: lm.makeCache())
                 let end = Date()
-                print(String(format: "run %d: load %.1f ms, first token %.1f ms, total %.1f ms", run,
-                             loadedAt.timeIntervalSince(start) * 1000, end.timeIntervalSince(loadedAt) * 1000,
+                // The tokenizer's share of the load, timed again on its own (GGUF: with the file's parse).
+                let tokenizerStart = Date()
+                if isGGUF { _ = try GGUFTokenizer.read(GGUFFile(url: url)) } else if !weightsOnly {
+                    _ = try ModelRegistry.tokenizer(directory: url, for: lm)
+                }
+                let tokenizerMs = weightsOnly ? 0 : Date().timeIntervalSince(tokenizerStart) * 1000
+                print(String(format: "run %d: load %.1f ms (tokenizer alone %.1f ms), first token %.1f ms, total %.1f ms", run,
+                             loadedAt.timeIntervalSince(start) * 1000, tokenizerMs, end.timeIntervalSince(loadedAt) * 1000,
                              end.timeIntervalSince(start) * 1000))
             }
         }

@@ -46,7 +46,13 @@ struct GGUFModelTests {
         let original = try ModelRegistry.loadLanguageModel(directory: dir)
         let loaded = try ModelRegistry.loadForGeneration(path: gguf)
         let ids = [3, 14, 15, 9, 26, 5, 35, 8]
-        #expect(try Self.logits(loaded.model, ids) == Self.logits(original, ids))
+        let reference = try Self.logits(original, ids)
+        // The float load is the directory's model exactly. The generation load multiplies by the file's
+        // (out, in) rows in place, where GPT-2's directory holds Conv1D (in, out): another summation
+        // order, so equal up to float rounding (Llama/Qwen2 keep the layout and stay exact).
+        #expect(try Self.logits(GGUFCheckpoint.load(url: gguf).model, ids) == reference)
+        let diff = Fixtures.maxAbsoluteDifference(try Self.logits(loaded.model, ids), reference)
+        #expect(diff <= (folder == "gpt2_tiny" ? 1e-5 * reference.map(abs).max()! : 0), "\(folder): \(diff)")
         let greedyURL = dir.appendingPathComponent("greedy.safetensors")
         let prompt = try Fixtures.integers(greedyURL, "prompt"), expected = try Fixtures.integers(greedyURL, "generated")
         #expect(try Self.greedy(loaded.model, prompt: prompt, count: expected.count) == expected)
