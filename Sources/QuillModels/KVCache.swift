@@ -1,24 +1,45 @@
-// Per-layer key/value cache for autoregressive decoding: preallocated for the whole context,
-// rows appended as tokens are processed, so each new token attends without recomputing the past.
+// Per-layer key/value cache for autoregressive decoding: preallocated once for a capacity (the
+// context, or less), reused across requests via `reset()`, rows appended as tokens are processed so
+// each new token attends without recomputing the past. Rows are stored as F32 or IEEE F16 (halving
+// the cache, as llama.cpp's `--cache-type-k/v f16`); every write is checked against the capacity.
+import CQuillKernels
 import QuillTensor
+
+/// The element type of a KV cache's rows.
+public enum KVCacheType: String, CaseIterable, Sendable, Codable {
+    case f32, f16
+
+    public var bytesPerElement: Int { self == .f32 ? 4 : 2 }
+}
 
 public final class KVCache {
     /// Maximum number of positions the cache holds.
     public let capacity: Int
-    /// Floats per position per layer (C for GPT-2; kvHeads·headSize for GQA models).
+    /// Elements per position per layer (C for GPT-2; kvHeads·headSize for GQA models).
     public let width: Int
-    /// keys[l], values[l]: (capacity, width) row-major.
+    /// How rows are stored.
+    public let type: KVCacheType
+    /// keys[l], values[l]: (capacity, width) row-major elements of `type`. For `.f32` the storage's
+    /// floats are the rows; for `.f16` its bytes hold the halves (read them through `keyHalves`).
     public let keys: [TensorStorage]
     public let values: [TensorStorage]
     /// Positions filled so far.
     public internal(set) var length: Int = 0
 
-    public init(layers: Int, capacity: Int, width: Int) {
+    public var layerCount: Int { keys.count }
+
+    public init(layers: Int, capacity: Int, width: Int, type: KVCacheType = .f32) {
+        precondition(layers >= 0 && capacity >= 0 && width >= 0, "KVCache: negative shape")
         self.capacity = capacity
         self.width = width
-        keys = (0..<layers).map { _ in TensorStorage(count: capacity * width) }
-        values = (0..<layers).map { _ in TensorStorage(count: capacity * width) }
+        self.type = type
+        let floats = (capacity * width * type.bytesPerElement + 3) / 4     // (capacity, width) elements
+        keys = (0..<layers).map { _ in TensorStorage(count: floats) }
+        values = (0..<layers).map { _ in TensorStorage(count: floats) }
     }
+
+    /// Bytes the cache holds for all layers, keys and values.
+    public var byteCount: Int { 2 * layerCount * capacity * width * type.bytesPerElement }
 
     /// Forgets every position (buffers are kept for reuse across requests).
     public func reset() { length = 0 }
@@ -31,7 +52,36 @@ public final class KVCache {
 
     /// Marks `n` more positions as filled (after a model wrote them).
     public func advance(by n: Int) {
-        precondition(length + n <= capacity, "KVCache overflow: model must check context first")
+        precondition(n >= 0 && length + n <= capacity, "KVCache overflow: model must check context first")
         length += n
+    }
+
+    /// Layer `l`'s keys (values) as halves; only for `.f16` caches.
+    func keyHalves(_ l: Int) -> UnsafeMutablePointer<UInt16> { halves(keys[l]) }
+    func valueHalves(_ l: Int) -> UnsafeMutablePointer<UInt16> { halves(values[l]) }
+
+    private func halves(_ s: TensorStorage) -> UnsafeMutablePointer<UInt16> {
+        precondition(type == .f16, "KVCache: f16 view of a \(type) cache")
+        return UnsafeMutableRawPointer(s.pointer).assumingMemoryBound(to: UInt16.self)
+    }
+
+    /// Writes `rows` rows of `width` floats into layer `l` at positions position..<position+rows,
+    /// converting to the cache's type. Row r of the keys is read at keys + r·stride (same for values),
+    /// so GPT-2's fused (n, 3C) qkv rows are stored without a copy. Traps rather than write past the end.
+    public func store(layer l: Int, at position: Int, rows: Int, keys k: UnsafePointer<Float>,
+                      values v: UnsafePointer<Float>, stride: Int) {
+        precondition(position >= 0 && rows >= 0 && position + rows <= capacity,
+                     "KVCache.store: positions \(position)..<\(position + rows) outside capacity \(capacity)")
+        precondition(l >= 0 && l < layerCount && stride >= width, "KVCache.store: bad layer or stride")
+        switch type {
+        case .f32:
+            for r in 0..<rows {
+                (keys[l].pointer + (position + r) * width).update(from: k + r * stride, count: width)
+                (values[l].pointer + (position + r) * width).update(from: v + r * stride, count: width)
+            }
+        case .f16:
+            qk_fp32_to_fp16_rows(keyHalves(l) + position * width, width, k, stride, rows, width, Int32(QK_ISA_BEST))
+            qk_fp32_to_fp16_rows(valueHalves(l) + position * width, width, v, stride, rows, width, Int32(QK_ISA_BEST))
+        }
     }
 }
