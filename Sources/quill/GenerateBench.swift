@@ -17,6 +17,7 @@ struct GenerateBench: ParsableCommand {
         Examples:
           quill bench generate --random-gpt2-124m --type q8_0 --threads 2 --json
           quill bench generate --model gpt2-q8_0.gguf --prompt-tokens 512 --gen-tokens 128 --threads 1
+          quill bench generate --model gpt2-f16.gguf --kv-type f16 --depth 900 --gen-tokens 100 --threads 1
         """)
 
     @Option(help: "Model directory (HF layout) or GGUF file.") var model: String?
@@ -24,6 +25,8 @@ struct GenerateBench: ParsableCommand {
     @Option(help: "Weight format for the matmuls: f32, f16, q8_0, q4_0 (default: as loaded; f32 for --random-gpt2-124m).") var type: String?
     @Option(name: .customLong("prompt-tokens"), help: "Prompt length for the prefill test (0 skips it).") var promptTokens = 512
     @Option(name: .customLong("gen-tokens"), help: "Tokens for the decode test (0 skips it).") var genTokens = 128
+    @Option(name: .customLong("kv-type"), help: "KV cache storage: f32 or f16.") var kvType = "f32"
+    @Option(help: "Positions already in the cache when the decode test starts (llama-bench's depth).") var depth = 0
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Option(help: "Timed repetitions (after one warm-up).") var repetitions = 3
     @Flag(help: "Print one JSON object.") var json = false
@@ -41,16 +44,18 @@ struct GenerateBench: ParsableCommand {
             if let weightType { try lm.quantize(to: weightType) }
             if let saveGGUF { try save(lm, weightType ?? .f32, to: saveGGUF) }
             if promptTokens == 0 && genTokens == 0 { return }
-            guard promptTokens + 1 < lm.contextLength, genTokens <= lm.contextLength else {
-                throw CommandError("prompt/gen tokens exceed the model's context of \(lm.contextLength)")
+            guard let cacheType = KVCacheType(rawValue: kvType) else { throw CommandError("unknown --kv-type \(kvType) (f32, f16)") }
+            guard promptTokens + 1 < lm.contextLength, depth >= 0, depth + genTokens <= lm.contextLength else {
+                throw CommandError("prompt tokens, or depth + gen tokens, exceed the model's context of \(lm.contextLength)")
             }
             let format = lm.inferenceWeights.map { "\($0.type)" } ?? "F32 (float path)"
             var rng = RandomGenerator(seed: 7)
             let prompt = (0..<promptTokens).map { _ in rng.nextInt(below: lm.vocabularySize) }
-            _ = try timeRun(lm, prompt: Array(prompt.prefix(16)), steps: min(genTokens, 4))    // warm-up
+            let context = (0..<depth).map { _ in rng.nextInt(below: lm.vocabularySize) }
+            _ = try timeRun(lm, cacheType, prompt: Array(prompt.prefix(16)), context: [], steps: min(genTokens, 4))    // warm-up
             var prefill: [Double] = [], decode: [Double] = []
             for _ in 0..<repetitions {
-                let (p, d) = try timeRun(lm, prompt: prompt, steps: genTokens)
+                let (p, d) = try timeRun(lm, cacheType, prompt: prompt, context: context, steps: genTokens)
                 if promptTokens > 0 { prefill.append(Double(promptTokens) / p) }
                 if genTokens > 0 { decode.append(Double(genTokens) / d) }
             }
@@ -82,17 +87,19 @@ struct GenerateBench: ParsableCommand {
         try writer.write(to: URL(fileURLWithPath: path))
     }
 
-    /// Seconds for the prefill of `prompt` and for `steps` decode steps, each from an empty cache.
-    func timeRun(_ lm: any LanguageModel, prompt: [Int], steps: Int) throws -> (Double, Double) {
+    /// Seconds for the prefill of `prompt` from an empty cache and for `steps` decode steps after
+    /// `context` (untimed) in another cache.
+    func timeRun(_ lm: any LanguageModel, _ type: KVCacheType, prompt: [Int], context: [Int], steps: Int) throws -> (Double, Double) {
         var prefillSeconds = 0.0, decodeSeconds = 0.0
         if !prompt.isEmpty {
-            let cache = lm.makeCache()
+            let cache = lm.makeCache(type: type)
             let t = Date()
             _ = try lm.forward(prompt, cache: cache)
             prefillSeconds = Date().timeIntervalSince(t)
         }
         if steps > 0 {
-            let cache = lm.makeCache()
+            let cache = lm.makeCache(type: type)
+            if !context.isEmpty { _ = try lm.forward(context, cache: cache) }
             var token = 0
             let t = Date()
             for _ in 0..<steps {
@@ -117,13 +124,13 @@ struct GenerateBench: ParsableCommand {
             return v.count < 2 ? 0 : (v.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(v.count - 1)).squareRoot()
         }
         if json {
-            print(String(format: "{\"model\": \"%@\", \"type\": \"%@\", \"threads\": %d, \"prompt_tokens\": %d, \"gen_tokens\": %d, "
+            print(String(format: "{\"model\": \"%@\", \"type\": \"%@\", \"kv_type\": \"%@\", \"depth\": %d, \"threads\": %d, \"prompt_tokens\": %d, \"gen_tokens\": %d, "
                          + "\"prefill_tokens_per_second\": %.2f, \"decode_tokens_per_second\": %.2f, "
                          + "\"prefill_stddev\": %.2f, \"decode_stddev\": %.2f, \"repetitions\": %d}",
-                         label, format, Parallel.threadCount, promptTokens, genTokens, mean(prefill), mean(decode),
+                         label, format, kvType, depth, Parallel.threadCount, promptTokens, genTokens, mean(prefill), mean(decode),
                          spread(prefill), spread(decode), repetitions))
         } else {
-            print("\(label), weights \(format), \(Parallel.threadCount) threads, \(KernelISA.available) kernels")
+            print("\(label), weights \(format), KV \(kvType), depth \(depth), \(Parallel.threadCount) threads, \(KernelISA.available) kernels")
             print(String(format: "pp%d: %.1f ± %.1f tok/s", promptTokens, mean(prefill), spread(prefill)))
             print(String(format: "tg%d: %.1f ± %.1f tok/s", genTokens, mean(decode), spread(decode)))
         }
