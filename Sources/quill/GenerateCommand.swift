@@ -48,9 +48,8 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Stop before this string (repeatable).") var stop: [String] = []
     @Flag(name: .customLong("ignore-eos"), help: "Keep going past the end-of-text token.") var ignoreEOS = false
     @Option(name: .customLong("kv-type"), help: "KV cache storage: f32 or f16 (half the memory).") var kvType = "f32"
-    @Option(name: .customLong("context-overflow"), help: """
-        When the context fills: stop (finish reason length), error (exit non-zero), or shift         (llama.cpp's context shift: keep --keep first tokens, drop the oldest half of the rest, re-encode, go on).
-        """) var contextOverflow = "stop"
+    @Option(name: .customLong("context-overflow"), help: "When the context fills: stop (finish reason length), error (exit non-zero), or shift (llama.cpp's context shift: keep the --keep first tokens, drop the oldest half of the rest, re-encode, go on).")
+    var contextOverflow = "stop"
     @Option(help: "Context shift: tokens at the start that are always kept (llama.cpp's --keep).") var keep = 0
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
 
