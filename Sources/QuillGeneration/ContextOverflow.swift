@@ -35,14 +35,15 @@ public enum ContextOverflow: Equatable, Sendable {
     }
 
     /// The window to re-encode when `history` (every token so far, the last one not yet in the cache)
-    /// no longer fits: the first `keep` tokens, then the newest ones after dropping half of the
-    /// `capacity − keep` positions that followed them (llama.cpp's n_discard = n_left / 2, at least 1).
-    /// The result is at most `capacity` tokens long.
+    /// no longer fits a full cache of `capacity` positions. The full cache holds the first `keep`
+    /// tokens and the `capacity − keep` tokens before the last (after earlier shifts too); the oldest
+    /// half of those is dropped (llama.cpp's n_discard = n_left / 2, at least 1). At most `capacity` long.
     public static func shiftedWindow(_ history: [Int], keep: Int, capacity: Int) -> [Int] {
-        let cached = history.count - 1                                    // positions the full cache held
+        precondition(history.count > capacity, "ContextOverflow: history of \(history.count) fits \(capacity)")
         let keep = min(keep, max(0, capacity - 2))
-        let discard = max(1, (cached - keep) / 2)
-        let window = Array(history[..<keep]) + Array(history[(keep + discard)...])
+        let left = capacity - keep, discard = max(1, left / 2)
+        let tailStart = history.count - 1 - left                          // first cached token after `keep`
+        let window = Array(history[..<keep]) + Array(history[(tailStart + discard)...])
         precondition(window.count <= capacity, "ContextOverflow: window of \(window.count) exceeds \(capacity)")
         return window
     }
