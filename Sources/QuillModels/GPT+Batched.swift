@@ -10,7 +10,7 @@ import QuillTensor
 extension GPT: BatchedLanguageModel {
     public func forward(batch: [[Int]], caches: [KVCache]) throws -> Tensor {
         try checkBatch(batch, caches: caches)
-        precondition(caches.allSatisfy { $0.width == config.nEmbd && $0.layerCount == config.nLayer }, "GPT.forward: cache from another model")
+        precondition(caches.allSatisfy { $0.width == config.nEmbd && $0.heads == config.nHead && $0.layerCount == config.nLayer }, "GPT.forward: cache from another model")
         let layout = BatchLayout(batch, caches: caches)
         let B = batch.count, C = config.nEmbd, NH = config.nHead, hs = C / NH
         let ids = batch.flatMap { $0.map { Int32($0) } }
@@ -28,7 +28,7 @@ extension GPT: BatchedLanguageModel {
                 let scratch = TensorStorage(count: longest)
                 for pair in pairs {
                     let s = pair / NH, h = pair % NH, r = layout.starts[s]
-                    caches[s].attend(layer: l, column: h * hs, headSize: hs, queries: qkv.data + r * 3 * C + h * hs,
+                    caches[s].attend(layer: l, head: h, queries: qkv.data + r * 3 * C + h * hs,
                                      ldq: 3 * C, count: layout.counts[s], start: layout.positions0[s],
                                      out: a.data + r * C + h * hs, ldo: C, scratch: scratch.pointer)
                 }

@@ -97,7 +97,7 @@ public final class GPT: Module, LanguageModel {
 
     /// A cache for at most `capacity` positions (clamped to 1...contextLength), rows stored as `type`.
     public func makeCache(capacity: Int, type: KVCacheType = .f32) -> KVCache {
-        KVCache(layers: config.nLayer, capacity: min(max(1, capacity), contextLength), width: config.nEmbd, type: type)
+        KVCache(layers: config.nLayer, capacity: min(max(1, capacity), contextLength), width: config.nEmbd, heads: config.nHead, type: type)
     }
 
     public func forward(_ tokens: [Int], cache: KVCache, allLogits: Bool) throws -> Tensor {
@@ -105,7 +105,7 @@ public final class GPT: Module, LanguageModel {
         if cache.length + tokens.count > cache.capacity {
             throw ModelError.contextOverflow(needed: cache.length + tokens.count, contextLength: cache.capacity)
         }
-        precondition(cache.width == config.nEmbd && cache.layerCount == config.nLayer, "GPT.forward: cache from another model")
+        precondition(cache.width == config.nEmbd && cache.heads == config.nHead && cache.layerCount == config.nLayer, "GPT.forward: cache from another model")
         let n = tokens.count, C = config.nEmbd, NH = config.nHead, hs = C / NH, pos0 = cache.length
         precondition(n > 0, "GPT.forward: no tokens")
         var x = add(wte(tokens.map { Int32($0) }), wpe((pos0..<pos0 + n).map { Int32($0) }))  // (n, C)
@@ -123,7 +123,7 @@ public final class GPT: Module, LanguageModel {
                 Parallel.forEachChunk(NH) { heads in
                     let scratch = TensorStorage(count: pos0 + n)
                     for h in heads {
-                        cache.attend(layer: l, column: h * hs, headSize: hs, queries: qkv.data + h * hs, ldq: 3 * C,
+                        cache.attend(layer: l, head: h, queries: qkv.data + h * hs, ldq: 3 * C,
                                      count: n, start: pos0, out: a.data + h * hs, ldo: C, scratch: scratch.pointer)
                     }
                 }

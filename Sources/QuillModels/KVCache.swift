@@ -2,6 +2,9 @@
 // context, or less), reused across requests via `reset()`, rows appended as tokens are processed so
 // each new token attends without recomputing the past. Rows are stored as F32 or IEEE F16 (halving
 // the cache, as llama.cpp's `--cache-type-k/v f16`); every write is checked against the capacity.
+// Head-major layout (layer → head → position → hs, as vLLM's paged blocks keep a head's keys
+// together): one head's keys are one contiguous stream, so decode attention reads sequentially
+// instead of one 4 KB-strided row per position (3× faster for F32 at 900 positions, TLB-bound before).
 import CQuillKernels
 import QuillTensor
 
@@ -17,21 +20,26 @@ public final class KVCache {
     public let capacity: Int
     /// Elements per position per layer (C for GPT-2; kvHeads·headSize for GQA models).
     public let width: Int
+    /// Key/value heads per layer; each holds width / heads elements per position.
+    public let heads: Int
     /// How rows are stored.
     public let type: KVCacheType
-    /// keys[l], values[l]: (capacity, width) row-major elements of `type`. For `.f32` the storage's
-    /// floats are the rows; for `.f16` its bytes hold the halves (read them through `keyHalves`).
+    /// keys[l], values[l]: (heads, capacity, headSize) elements of `type`. For `.f32` the storage's
+    /// floats are the elements; for `.f16` its bytes hold the halves (read them through `keyHalves`).
     public let keys: [TensorStorage]
     public let values: [TensorStorage]
     /// Positions filled so far.
     public internal(set) var length: Int = 0
 
     public var layerCount: Int { keys.count }
+    public var headSize: Int { width / heads }
 
-    public init(layers: Int, capacity: Int, width: Int, type: KVCacheType = .f32) {
+    public init(layers: Int, capacity: Int, width: Int, heads: Int = 1, type: KVCacheType = .f32) {
         precondition(layers >= 0 && capacity >= 0 && width >= 0, "KVCache: negative shape")
+        precondition(heads >= 1 && width % heads == 0, "KVCache: width \(width) is not a multiple of \(heads) heads")
         self.capacity = capacity
         self.width = width
+        self.heads = heads
         self.type = type
         let floats = (capacity * width * type.bytesPerElement + 3) / 4     // (capacity, width) elements
         keys = (0..<layers).map { _ in TensorStorage(count: floats) }
@@ -65,23 +73,31 @@ public final class KVCache {
         return UnsafeMutableRawPointer(s.pointer).assumingMemoryBound(to: UInt16.self)
     }
 
-    /// Writes `rows` rows of `width` floats into layer `l` at positions position..<position+rows,
-    /// converting to the cache's type. Row r of the keys is read at keys + r·stride (same for values),
-    /// so GPT-2's fused (n, 3C) qkv rows are stored without a copy. Traps rather than write past the end.
+    /// Element offset of (head h, position p) within a layer.
+    func offset(head h: Int, position p: Int) -> Int { (h * capacity + p) * headSize }
+
+    /// Writes `rows` rows of `width` floats (heads side by side, as projections produce them) into
+    /// layer `l` at positions position..<position+rows, converting to the cache's type. Row r of the
+    /// keys is read at keys + r·stride (same for values), so GPT-2's fused (n, 3C) qkv rows are stored
+    /// without a copy. Traps rather than write past the end.
     public func store(layer l: Int, at position: Int, rows: Int, keys k: UnsafePointer<Float>,
                       values v: UnsafePointer<Float>, stride: Int) {
         precondition(position >= 0 && rows >= 0 && position + rows <= capacity,
                      "KVCache.store: positions \(position)..<\(position + rows) outside capacity \(capacity)")
         precondition(l >= 0 && l < layerCount && stride >= width, "KVCache.store: bad layer or stride")
-        switch type {
-        case .f32:
-            for r in 0..<rows {
-                (keys[l].pointer + (position + r) * width).update(from: k + r * stride, count: width)
-                (values[l].pointer + (position + r) * width).update(from: v + r * stride, count: width)
+        let hs = headSize
+        for h in 0..<heads {
+            let at = offset(head: h, position: position)                  // (rows, hs) contiguous
+            switch type {
+            case .f32:
+                for r in 0..<rows {
+                    (keys[l].pointer + at + r * hs).update(from: k + r * stride + h * hs, count: hs)
+                    (values[l].pointer + at + r * hs).update(from: v + r * stride + h * hs, count: hs)
+                }
+            case .f16:
+                qk_fp32_to_fp16_rows(keyHalves(l) + at, hs, k + h * hs, stride, rows, hs, Int32(QK_ISA_BEST))
+                qk_fp32_to_fp16_rows(valueHalves(l) + at, hs, v + h * hs, stride, rows, hs, Int32(QK_ISA_BEST))
             }
-        case .f16:
-            qk_fp32_to_fp16_rows(keyHalves(l) + position * width, width, k, stride, rows, width, Int32(QK_ISA_BEST))
-            qk_fp32_to_fp16_rows(valueHalves(l) + position * width, width, v, stride, rows, width, Int32(QK_ISA_BEST))
         }
     }
 }

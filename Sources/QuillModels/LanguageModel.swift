@@ -19,7 +19,7 @@ extension LanguageModel {
     /// Default for models without their own: `makeCache()`'s shape, rows stored as `type`.
     public func makeCache(type: KVCacheType) -> KVCache {
         let c = makeCache()
-        return c.type == type ? c : KVCache(layers: c.layerCount, capacity: c.capacity, width: c.width, type: type)
+        return c.type == type ? c : KVCache(layers: c.layerCount, capacity: c.capacity, width: c.width, heads: c.heads, type: type)
     }
 
     public func forward(_ tokens: [Int], cache: KVCache) throws -> Tensor {

@@ -9,7 +9,7 @@ import QuillTensor
 extension Llama: BatchedLanguageModel {
     public func forward(batch: [[Int]], caches: [KVCache]) throws -> Tensor {
         try checkBatch(batch, caches: caches)
-        precondition(caches.allSatisfy { $0.width == config.kvHeadCount * config.headSize }, "Llama.forward: cache from another model")
+        precondition(caches.allSatisfy { $0.width == config.kvHeadCount * config.headSize && $0.heads == config.kvHeadCount }, "Llama.forward: cache from another model")
         let layout = BatchLayout(batch, caches: caches)
         let positions = layout.positions
         let frequencies = config.ropeFrequencies(length: positions.max()! + 1)
@@ -49,7 +49,7 @@ extension Llama: BatchedLanguageModel {
             let scratch = TensorStorage(count: longest)
             for pair in pairs {
                 let s = pair / NH, h = pair % NH, r = layout.starts[s]
-                caches[s].attend(layer: l, column: (h / group) * hs, headSize: hs, queries: q.data + r * NH * hs + h * hs,
+                caches[s].attend(layer: l, head: h / group, queries: q.data + r * NH * hs + h * hs,
                                  ldq: NH * hs, count: layout.counts[s], start: layout.positions0[s],
                                  out: a.data + r * NH * hs + h * hs, ldo: NH * hs, scratch: scratch.pointer)
             }

@@ -120,7 +120,7 @@ public final class Llama: Module, LanguageModel {
     /// 32k–128k positions; a cache sized for the request keeps memory to what it needs.
     public func makeCache(capacity: Int, type: KVCacheType = .f32) -> KVCache {
         KVCache(layers: config.layerCount, capacity: min(max(1, capacity), contextLength),
-                width: config.kvHeadCount * config.headSize, type: type)
+                width: config.kvHeadCount * config.headSize, heads: config.kvHeadCount, type: type)
     }
 
     public func makeCache(type: KVCacheType) -> KVCache { makeCache(capacity: contextLength, type: type) }
@@ -131,7 +131,7 @@ public final class Llama: Module, LanguageModel {
             throw ModelError.contextOverflow(needed: cache.length + tokens.count, contextLength: cache.capacity)
         }
         precondition(!tokens.isEmpty, "Llama.forward: no tokens")
-        precondition(cache.width == config.kvHeadCount * config.headSize && cache.layerCount == config.layerCount,
+        precondition(cache.width == config.kvHeadCount * config.headSize && cache.heads == config.kvHeadCount && cache.layerCount == config.layerCount,
                      "Llama.forward: cache from another model")
         let n = tokens.count, pos0 = cache.length
         let positions = Array(pos0..<pos0 + n), frequencies = config.ropeFrequencies(length: pos0 + n)
@@ -155,7 +155,7 @@ public final class Llama: Module, LanguageModel {
         Parallel.forEachChunk(NH) { heads in
             let scratch = TensorStorage(count: pos0 + n)
             for h in heads {
-                cache.attend(layer: l, column: (h / group) * hs, headSize: hs, queries: q.data + h * hs, ldq: NH * hs,
+                cache.attend(layer: l, head: h / group, queries: q.data + h * hs, ldq: NH * hs,
                              count: n, start: pos0, out: a.data + h * hs, ldo: NH * hs, scratch: scratch.pointer)
             }
         }
