@@ -59,7 +59,8 @@ struct GenerateBench: ParsableCommand {
                 if promptTokens > 0 { prefill.append(Double(promptTokens) / p) }
                 if genTokens > 0 { decode.append(Double(genTokens) / d) }
             }
-            report(label: label, format: format, prefill: prefill, decode: decode)
+            let check = cacheType == .f32 || genTokens == 0 ? nil : try compareWithF32Cache(lm, cacheType, context: context, steps: genTokens)
+            report(label: label, format: format, prefill: prefill, decode: decode, check: check)
         }
     }
 
@@ -111,13 +112,31 @@ struct GenerateBench: ParsableCommand {
         return (prefillSeconds, decodeSeconds)
     }
 
+    /// The decode test once more, untimed, through `type` and an F32 cache side by side (the F32
+    /// cache's greedy token fed to both): the largest |Δlogit| and how many steps picked the same token.
+    func compareWithF32Cache(_ lm: any LanguageModel, _ type: KVCacheType, context: [Int], steps: Int) throws -> (Float, Int) {
+        let reference = lm.makeCache(type: .f32), tested = lm.makeCache(type: type)
+        var token = 0, worst: Float = 0, agree = 0
+        if !context.isEmpty {
+            _ = try lm.forward(context, cache: reference)
+            _ = try lm.forward(context, cache: tested)
+        }
+        for _ in 0..<steps {
+            let a = try lm.forward([token], cache: reference), b = try lm.forward([token], cache: tested)
+            for i in 0..<a.count { worst = max(worst, abs(a.data[i] - b.data[i])) }
+            token = argmax(a)
+            if argmax(b) == token { agree += 1 }
+        }
+        return (worst, agree)
+    }
+
     func argmax(_ t: Tensor) -> Int {
         var best = 0
         for i in 1..<t.count where t.data[i] > t.data[best] { best = i }
         return best
     }
 
-    func report(label: String, format: String, prefill: [Double], decode: [Double]) {
+    func report(label: String, format: String, prefill: [Double], decode: [Double], check: (Float, Int)?) {
         func mean(_ v: [Double]) -> Double { v.isEmpty ? 0 : v.reduce(0, +) / Double(v.count) }
         func spread(_ v: [Double]) -> Double {
             let m = mean(v)
@@ -128,11 +147,15 @@ struct GenerateBench: ParsableCommand {
                          + "\"prefill_tokens_per_second\": %.2f, \"decode_tokens_per_second\": %.2f, "
                          + "\"prefill_stddev\": %.2f, \"decode_stddev\": %.2f, \"repetitions\": %d}",
                          label, format, kvType, depth, Parallel.threadCount, promptTokens, genTokens, mean(prefill), mean(decode),
-                         spread(prefill), spread(decode), repetitions))
+                         spread(prefill), spread(decode), repetitions).dropLast()
+                  + (check.map { String(format: ", \"max_abs_logit_diff_vs_f32_kv\": %.3g, \"greedy_agreement_vs_f32_kv\": %d", $0.0, $0.1) } ?? "") + "}")
         } else {
             print("\(label), weights \(format), KV \(kvType), depth \(depth), \(Parallel.threadCount) threads, \(KernelISA.available) kernels")
             print(String(format: "pp%d: %.1f ± %.1f tok/s", promptTokens, mean(prefill), spread(prefill)))
             print(String(format: "tg%d: %.1f ± %.1f tok/s", genTokens, mean(decode), spread(decode)))
+            if let (worst, agree) = check {
+                print(String(format: "vs an F32 cache: max |Δlogit| %.3g, same greedy token %d/%d steps", worst, agree, genTokens))
+            }
         }
     }
 }
