@@ -53,14 +53,14 @@ struct GenerateBench: ParsableCommand {
             let prompt = (0..<promptTokens).map { _ in rng.nextInt(below: lm.vocabularySize) }
             let context = (0..<depth).map { _ in rng.nextInt(below: lm.vocabularySize) }
             _ = try timeRun(lm, cacheType, prompt: Array(prompt.prefix(16)), context: [], steps: min(genTokens, 4))    // warm-up
-            var prefill: [Double] = [], decode: [Double] = []
+            var prefill: [Double] = [], decode: [Double] = [], decodeCPU: [Double] = []
             for _ in 0..<repetitions {
-                let (p, d) = try timeRun(lm, cacheType, prompt: prompt, context: context, steps: genTokens)
+                let (p, d, cpu) = try timeRun(lm, cacheType, prompt: prompt, context: context, steps: genTokens)
                 if promptTokens > 0 { prefill.append(Double(promptTokens) / p) }
-                if genTokens > 0 { decode.append(Double(genTokens) / d) }
+                if genTokens > 0 { decode.append(Double(genTokens) / d); decodeCPU.append(Double(genTokens) / cpu) }
             }
             let check = cacheType == .f32 || genTokens == 0 ? nil : try compareWithF32Cache(lm, cacheType, context: context, steps: genTokens)
-            report(label: label, format: format, prefill: prefill, decode: decode, check: check)
+            report(label: label, format: format, prefill: prefill, decode: decode, decodeCPU: decodeCPU, check: check)
         }
     }
 
@@ -89,9 +89,10 @@ struct GenerateBench: ParsableCommand {
     }
 
     /// Seconds for the prefill of `prompt` from an empty cache and for `steps` decode steps after
-    /// `context` (untimed) in another cache.
-    func timeRun(_ lm: any LanguageModel, _ type: KVCacheType, prompt: [Int], context: [Int], steps: Int) throws -> (Double, Double) {
-        var prefillSeconds = 0.0, decodeSeconds = 0.0
+    /// `context` (untimed) in another cache; also the decode's process CPU seconds, which other
+    /// processes sharing the cores inflate far less than wall time (meaningful with --threads 1).
+    func timeRun(_ lm: any LanguageModel, _ type: KVCacheType, prompt: [Int], context: [Int], steps: Int) throws -> (Double, Double, Double) {
+        var prefillSeconds = 0.0, decodeSeconds = 0.0, decodeCPUSeconds = 0.0
         if !prompt.isEmpty {
             let cache = lm.makeCache(type: type)
             let t = Date()
@@ -102,14 +103,21 @@ struct GenerateBench: ParsableCommand {
             let cache = lm.makeCache(type: type)
             if !context.isEmpty { _ = try lm.forward(context, cache: cache) }
             var token = 0
-            let t = Date()
+            let t = Date(), c = Self.cpuSeconds()
             for _ in 0..<steps {
                 let logits = try lm.forward([token], cache: cache)
                 token = argmax(logits)
             }
             decodeSeconds = Date().timeIntervalSince(t)
+            decodeCPUSeconds = Self.cpuSeconds() - c
         }
-        return (prefillSeconds, decodeSeconds)
+        return (prefillSeconds, decodeSeconds, decodeCPUSeconds)
+    }
+
+    static func cpuSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
     /// The decode test once more, untimed, through `type` and an F32 cache side by side (the F32
@@ -136,7 +144,7 @@ struct GenerateBench: ParsableCommand {
         return best
     }
 
-    func report(label: String, format: String, prefill: [Double], decode: [Double], check: (Float, Int)?) {
+    func report(label: String, format: String, prefill: [Double], decode: [Double], decodeCPU: [Double], check: (Float, Int)?) {
         func mean(_ v: [Double]) -> Double { v.isEmpty ? 0 : v.reduce(0, +) / Double(v.count) }
         func spread(_ v: [Double]) -> Double {
             let m = mean(v)
@@ -148,11 +156,12 @@ struct GenerateBench: ParsableCommand {
                          + "\"prefill_stddev\": %.2f, \"decode_stddev\": %.2f, \"repetitions\": %d}",
                          label, format, kvType, depth, Parallel.threadCount, promptTokens, genTokens, mean(prefill), mean(decode),
                          spread(prefill), spread(decode), repetitions).dropLast()
+                  + String(format: ", \"decode_tokens_per_cpu_second\": %.2f", mean(decodeCPU))
                   + (check.map { String(format: ", \"max_abs_logit_diff_vs_f32_kv\": %.3g, \"greedy_agreement_vs_f32_kv\": %d", $0.0, $0.1) } ?? "") + "}")
         } else {
             print("\(label), weights \(format), KV \(kvType), depth \(depth), \(Parallel.threadCount) threads, \(KernelISA.available) kernels")
             print(String(format: "pp%d: %.1f ± %.1f tok/s", promptTokens, mean(prefill), spread(prefill)))
-            print(String(format: "tg%d: %.1f ± %.1f tok/s", genTokens, mean(decode), spread(decode)))
+            print(String(format: "tg%d: %.1f ± %.1f tok/s (%.1f tok per CPU second)", genTokens, mean(decode), spread(decode), mean(decodeCPU)))
             if let (worst, agree) = check {
                 print(String(format: "vs an F32 cache: max |Δlogit| %.3g, same greedy token %d/%d steps", worst, agree, genTokens))
             }

@@ -30,6 +30,16 @@ struct ContextOverflowTests {
         #expect(try gen.generate(prompt: "Hello", parameters: p).tokens.count == 60)
     }
 
+    @Test func batchedErrorPolicyEndsWithLength() throws {
+        let engine = BatchGenerator(model: try tinyModel(), tokenizer: ByteTokenizer(), cacheType: .f16)
+        let p = GenerationParameters(maxTokens: 500, sampling: Self.greedy, stopAtEndOfText: false, contextOverflow: .error)
+        _ = try engine.add(prompt: "Hello", parameters: p)
+        var events: [GenerationEvent] = []
+        while !engine.isEmpty { events += try engine.step().map(\.event) }
+        let result = GenerationResult(events: events)
+        #expect(result.tokens.count == 60 && result.finishReason == .length)
+    }
+
     @Test func keepOutsideTheContextIsRejected() throws {
         let gen = Generator(model: try tinyModel(), tokenizer: ByteTokenizer())
         let p = GenerationParameters(contextOverflow: .shift(keep: 63))

@@ -95,8 +95,8 @@ struct KVCacheTypeTests {
         }
     }
 
-    /// A capacity-8 cache refuses a 9th position with a typed error and is left untouched; the store
-    /// itself traps rather than write out of bounds (checked by precondition, not exercised here).
+    /// A capacity-8 cache refuses a 9th position with a typed error and is left untouched (the store
+    /// itself traps rather than write out of bounds: storeOrAttendPastTheCapacityTraps).
     @Test(arguments: [KVCacheType.f32, .f16])
     func overflowIsATypedErrorBeforeAnyWrite(type: KVCacheType) throws {
         let gpt = try Self.load("gpt2_tiny") as! GPT, llama = try Self.load("llama_tiny") as! Llama
@@ -115,6 +115,21 @@ struct KVCacheTypeTests {
             #expect(before == cache.keys.map { Array($0.buffer) } + cache.values.map { Array($0.buffer) })
             _ = try model.forward([8], cache: cache)                   // the last position still fits
             #expect(cache.length == 8)
+        }
+    }
+
+    /// The last line of defence: a store or an attend past the capacity stops the process instead of
+    /// writing or reading out of bounds (Swift Testing exit tests run it in a child process).
+    @Test func storeOrAttendPastTheCapacityTraps() async {
+        await #expect(processExitsWith: .failure) {
+            let cache = KVCache(layers: 1, capacity: 2, width: 4, heads: 2, type: .f16)
+            let row = [Float](repeating: 1, count: 4)
+            cache.store(layer: 0, at: 2, rows: 1, keys: row, values: row, stride: 4)
+        }
+        await #expect(processExitsWith: .failure) {
+            let cache = KVCache(layers: 1, capacity: 2, width: 4, heads: 2, type: .f32)
+            var out = [Float](repeating: 0, count: 2), scratch = [Float](repeating: 0, count: 4)
+            cache.attend(layer: 0, head: 0, queries: out, ldq: 2, count: 2, start: 1, out: &out, ldo: 2, scratch: &scratch)
         }
     }
 
