@@ -28,6 +28,8 @@ public final class Generator {
     }
 
     public var cacheType: KVCacheType { cache.type }
+    /// Positions the reused cache holds (the model's context).
+    public var cacheCapacity: Int { cache.capacity }
 
     /// Encodes `prompt` and generates; `onText` receives each newly completed piece of text.
     public func generate(prompt: String, parameters: GenerationParameters,

@@ -30,6 +30,19 @@ struct ContextOverflowTests {
         #expect(try gen.generate(prompt: "Hello", parameters: p).tokens.count == 60)
     }
 
+    @Test func streamedErrorPolicyEndsWithLength() async throws {
+        let gen = Generator(model: try tinyModel(), tokenizer: ByteTokenizer())
+        let p = GenerationParameters(maxTokens: 500, sampling: Self.greedy, stopAtEndOfText: false, contextOverflow: .error)
+        var tokens = 0, last: GenerationEvent?
+        for await event in try gen.events(prompt: "Hello", parameters: p) {
+            if case .token = event { tokens += 1 }
+            last = event
+        }
+        #expect(tokens == 60)
+        guard case .finished(let reason, _) = last else { Issue.record("the stream did not finish"); return }
+        #expect(reason == .length)
+    }
+
     @Test func batchedErrorPolicyEndsWithLength() throws {
         let engine = BatchGenerator(model: try tinyModel(), tokenizer: ByteTokenizer(), cacheType: .f16)
         let p = GenerationParameters(maxTokens: 500, sampling: Self.greedy, stopAtEndOfText: false, contextOverflow: .error)
