@@ -47,8 +47,14 @@ public final class BatchGenerator {
     private var spareCaches: [KVCache] = []
     private var nextID: RequestID = 0
 
-    public init(model: any LanguageModel, tokenizer: any Tokenizer, maxBatchSize: Int = 8) {
+    /// KV cache storage of every sequence (caches are allocated once and reused).
+    public let cacheType: KVCacheType
+
+    /// A request whose ``ContextOverflow`` is `.error` ends with finish reason `length` here (one
+    /// sequence cannot fail the whole batch); `.shift` works as in ``Generator``.
+    public init(model: any LanguageModel, tokenizer: any Tokenizer, maxBatchSize: Int = 8, cacheType: KVCacheType = .f32) {
         precondition(maxBatchSize >= 1, "BatchGenerator: maxBatchSize must be ≥ 1")
+        self.cacheType = cacheType
         self.model = model
         self.tokenizer = tokenizer
         self.maxBatchSize = maxBatchSize
@@ -66,6 +72,7 @@ public final class BatchGenerator {
 
     public func add(promptTokens: [Int], parameters: GenerationParameters) throws -> RequestID {
         try parameters.validate(vocabularySize: model.vocabularySize)
+        try parameters.contextOverflow.validate(contextLength: model.contextLength)
         let prompt = try GenerationParameters.preparedPrompt(promptTokens, endOfText: tokenizer.endOfTextID,
                                                              vocabularySize: model.vocabularySize,
                                                              contextLength: model.contextLength)
@@ -96,7 +103,7 @@ public final class BatchGenerator {
         while active.count < maxBatchSize, !waiting.isEmpty {
             let s = waiting.removeFirst()
             if s.decoder.finishReason != nil { events.append(finishedEvent(s)); continue }  // max_tokens 0
-            s.cache = spareCaches.popLast() ?? model.makeCache()
+            s.cache = spareCaches.popLast() ?? model.makeCache(type: cacheType)
             s.cache!.reset()
             active.append(s)
         }
@@ -108,7 +115,12 @@ public final class BatchGenerator {
             if s.decodeStart == nil { s.prefillSeconds = now.timeIntervalSince(t0); s.decodeStart = now }
             let z = Array(UnsafeBufferPointer(start: logits.data + row * V, count: V))
             events += s.decoder.accept(z, cacheLength: s.cache!.length).map { Event(request: s.id, event: $0) }
-            if let next = s.decoder.nextInput { s.input = [next] } else { events.append(finishedEvent(s)) }
+            if let feed = s.decoder.nextFeed(cacheLength: s.cache!.length) {
+                if feed.resetCache { s.cache!.reset() }                                 // context shift
+                s.input = feed.tokens
+            } else {
+                events.append(finishedEvent(s))
+            }
         }
         active.removeAll { s in
             guard s.decoder.finishReason != nil else { return false }

@@ -9,10 +9,14 @@ public struct GenerationParameters: Sendable {
     public var stop: [String] = []
     /// Stop when the model emits its end-of-text token (the token itself is not output).
     public var stopAtEndOfText = true
+    /// What happens when the sequence fills the context: stop (finish reason `length`, the default),
+    /// throw, or llama.cpp's context shift (see ``ContextOverflow``).
+    public var contextOverflow: ContextOverflow = .stop
 
     public init(maxTokens: Int = 256, sampling: SamplingParameters = .init(), stop: [String] = [],
-                stopAtEndOfText: Bool = true) {
+                stopAtEndOfText: Bool = true, contextOverflow: ContextOverflow = .stop) {
         self.maxTokens = maxTokens; self.sampling = sampling; self.stop = stop; self.stopAtEndOfText = stopAtEndOfText
+        self.contextOverflow = contextOverflow
     }
 
     /// Throws `GenerationError.invalidParameter` for the first bad field.

@@ -28,8 +28,11 @@ extension Generator {
                 try job.value.run(promptTokens: promptTokens, parameters: parameters,
                                   isCancelled: { cancelled.isSet }) { continuation.yield($0) }
             } catch {
-                // Only a model failure can land here (the request was validated): end the stream.
-                continuation.yield(.finished(.cancelled, GenerationStats(promptTokens: promptTokens.count,
+                // The request was validated, so only a model failure or a full context under
+                // `ContextOverflow.error` lands here; a stream has no error channel, so the latter ends
+                // with finish reason `length` (what `BatchGenerator` reports too) and the former `cancelled`.
+                let reason: FinishReason = error as? GenerationError == .contextFull(contextLength: job.value.cacheCapacity) ? .length : .cancelled
+                continuation.yield(.finished(reason, GenerationStats(promptTokens: promptTokens.count,
                     generatedTokens: 0, prefillSeconds: 0, decodeSeconds: 0)))
             }
             continuation.finish()

@@ -19,11 +19,17 @@ public final class Generator {
     public let tokenizer: any Tokenizer
     private var cache: KVCache
 
-    public init(model: any LanguageModel, tokenizer: any Tokenizer) {
+    /// `cacheType` is the KV cache's storage (F16 halves its memory); the cache is allocated once for
+    /// the model's context and reused by every request.
+    public init(model: any LanguageModel, tokenizer: any Tokenizer, cacheType: KVCacheType = .f32) {
         self.model = model
         self.tokenizer = tokenizer
-        cache = model.makeCache()
+        cache = model.makeCache(type: cacheType)
     }
+
+    public var cacheType: KVCacheType { cache.type }
+    /// Positions the reused cache holds (the model's context).
+    public var cacheCapacity: Int { cache.capacity }
 
     /// Encodes `prompt` and generates; `onText` receives each newly completed piece of text.
     public func generate(prompt: String, parameters: GenerationParameters,
@@ -44,9 +50,10 @@ public final class Generator {
     /// Checks a request without running it (what ``events(promptTokens:parameters:)`` does up front).
     public func validate(promptTokens: [Int], parameters: GenerationParameters) throws -> [Int] {
         try parameters.validate(vocabularySize: model.vocabularySize)
+        try parameters.contextOverflow.validate(contextLength: cache.capacity)
         return try GenerationParameters.preparedPrompt(promptTokens, endOfText: tokenizer.endOfTextID,
                                                        vocabularySize: model.vocabularySize,
-                                                       contextLength: model.contextLength)
+                                                       contextLength: cache.capacity)
     }
 
     /// The generation loop: every event goes to `emit`, ending with `.finished`. `isCancelled` is
@@ -56,7 +63,7 @@ public final class Generator {
         let prompt = try validate(promptTokens: promptTokens, parameters: parameters)
         cache.reset()
         var decoder = SequenceDecoder(prompt: prompt, parameters: parameters, tokenizer: tokenizer,
-                                      contextLength: model.contextLength)
+                                      contextLength: cache.capacity)
         var prefillSeconds = 0.0
         let t0 = Date()
         var input = prompt
@@ -70,7 +77,11 @@ public final class Generator {
                 prefillSeconds = t1.timeIntervalSince(t0)
             }
             decoder.accept(logits.scalars, cacheLength: cache.length).forEach(emit)
-            if let next = decoder.nextInput { input = [next] }
+            if decoder.contextExceeded { throw GenerationError.contextFull(contextLength: cache.capacity) }
+            if let feed = decoder.nextFeed(cacheLength: cache.length) {
+                if feed.resetCache { cache.reset() }                              // context shift: re-encode
+                input = feed.tokens
+            }
         }
         let stats = GenerationStats(promptTokens: prompt.count, generatedTokens: decoder.tokens.count,
                                     prefillSeconds: prefillSeconds,

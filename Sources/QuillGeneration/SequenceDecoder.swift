@@ -14,6 +14,8 @@ struct SequenceDecoder {
     private(set) var tokens: [Int] = []
     /// Set once the sequence has ended; no more forward passes are wanted.
     private(set) var finishReason: FinishReason?
+    /// The sequence ended because the context is full and its policy is `.error`.
+    private(set) var contextExceeded = false
 
     init(prompt: [Int], parameters: GenerationParameters, tokenizer: any Tokenizer, contextLength: Int) {
         self.parameters = parameters
@@ -29,6 +31,16 @@ struct SequenceDecoder {
     /// The token to feed the model next, or nil once finished.
     var nextInput: Int? { finishReason == nil ? tokens.last : nil }
 
+    /// What to run next given the cache's fill: the sampled token, or — when the cache is full and the
+    /// policy shifts — the kept window, to run from an emptied cache (`resetCache`). Nil once finished.
+    func nextFeed(cacheLength: Int) -> (tokens: [Int], resetCache: Bool)? {
+        guard let next = nextInput else { return nil }
+        guard cacheLength + 1 > contextLength, case .shift(let keep) = parameters.contextOverflow else {
+            return ([next], false)
+        }
+        return (ContextOverflow.shiftedWindow(prompt + tokens, keep: keep, capacity: contextLength), true)
+    }
+
     /// Takes the logits for the next position (after the cache holds `cacheLength` positions) and
     /// returns the token and text events they produce. Check `finishReason` afterwards.
     mutating func accept(_ logits: [Float], cacheLength: Int) -> [GenerationEvent] {
@@ -41,8 +53,14 @@ struct SequenceDecoder {
         if !release.isEmpty { events.append(.text(String(decoding: release, as: UTF8.self))) }
         if stopped {
             finishReason = .stop                          // the stop string and anything held are dropped
-        } else if cacheLength >= contextLength || tokens.count >= parameters.maxTokens {
-            events += finish(.length)                     // context full or token limit
+        } else if tokens.count >= parameters.maxTokens {
+            events += finish(.length)                     // token limit
+        } else if cacheLength >= contextLength {          // context full: the policy decides
+            switch parameters.contextOverflow {
+            case .stop: events += finish(.length)
+            case .error: contextExceeded = true; events += finish(.length)
+            case .shift: break                            // nextFeed re-encodes a shorter window
+            }
         }
         return events
     }

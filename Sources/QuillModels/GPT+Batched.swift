@@ -10,6 +10,7 @@ import QuillTensor
 extension GPT: BatchedLanguageModel {
     public func forward(batch: [[Int]], caches: [KVCache]) throws -> Tensor {
         try checkBatch(batch, caches: caches)
+        precondition(caches.allSatisfy { $0.width == config.nEmbd && $0.heads == config.nHead && $0.layerCount == config.nLayer }, "GPT.forward: cache from another model")
         let layout = BatchLayout(batch, caches: caches)
         let B = batch.count, C = config.nEmbd, NH = config.nHead, hs = C / NH
         let ids = batch.flatMap { $0.map { Int32($0) } }
@@ -18,21 +19,18 @@ extension GPT: BatchedLanguageModel {
         for (l, block) in blocks.enumerated() {
             let qkv = batchedLinear(block.attnQKV, block.ln1(x), inferenceWeights, layout)                   // (N, 3C)
             for s in 0..<B {                                                            // append k, v rows
-                let keys = caches[s].keys[l].pointer, values = caches[s].values[l].pointer
-                for i in 0..<layout.counts[s] {
-                    let row = qkv.data + (layout.starts[s] + i) * 3 * C, at = (layout.positions0[s] + i) * C
-                    (keys + at).update(from: row + C, count: C)
-                    (values + at).update(from: row + 2 * C, count: C)
-                }
+                let rows = qkv.data + layout.starts[s] * 3 * C
+                caches[s].store(layer: l, at: layout.positions0[s], rows: layout.counts[s], keys: rows + C,
+                                values: rows + 2 * C, stride: 3 * C)
             }
             let a = Tensor(zeros: [layout.totalRows, C])                                // (N, C)
             Parallel.forEachChunk(B * NH) { pairs in
                 let scratch = TensorStorage(count: longest)
                 for pair in pairs {
                     let s = pair / NH, h = pair % NH, r = layout.starts[s]
-                    qk_attention_cached(a.data + r * C + h * hs, C, qkv.data + r * 3 * C + h * hs, 3 * C,
-                                        caches[s].keys[l].pointer + h * hs, caches[s].values[l].pointer + h * hs,
-                                        C, layout.counts[s], layout.positions0[s], hs, scratch.pointer)
+                    caches[s].attend(layer: l, head: h, queries: qkv.data + r * 3 * C + h * hs,
+                                     ldq: 3 * C, count: layout.counts[s], start: layout.positions0[s],
+                                     out: a.data + r * C + h * hs, ldo: C, scratch: scratch.pointer)
                 }
             }
             x = add(x, batchedLinear(block.attnProj, a, inferenceWeights, layout))

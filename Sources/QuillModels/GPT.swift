@@ -101,23 +101,28 @@ public final class GPT: Module, LanguageModel {
 
     // MARK: Inference with a KV cache (no tape)
 
-    public func makeCache() -> KVCache {
-        KVCache(layers: config.nLayer, capacity: config.contextLength, width: config.nEmbd)
+    public func makeCache() -> KVCache { makeCache(capacity: contextLength) }
+
+    public func makeCache(type: KVCacheType) -> KVCache { makeCache(capacity: contextLength, type: type) }
+
+    /// A cache for at most `capacity` positions (clamped to 1...contextLength), rows stored as `type`.
+    public func makeCache(capacity: Int, type: KVCacheType = .f32) -> KVCache {
+        KVCache(layers: config.nLayer, capacity: min(max(1, capacity), contextLength), width: config.nEmbd, heads: config.nHead, type: type)
     }
 
     public func forward(_ tokens: [Int], cache: KVCache, allLogits: Bool) throws -> Tensor {
         try checkTokens(tokens, startingAt: cache.length)
+        if cache.length + tokens.count > cache.capacity {
+            throw ModelError.contextOverflow(needed: cache.length + tokens.count, contextLength: cache.capacity)
+        }
+        precondition(cache.width == config.nEmbd && cache.heads == config.nHead && cache.layerCount == config.nLayer, "GPT.forward: cache from another model")
         let n = tokens.count, C = config.nEmbd, NH = config.nHead, hs = C / NH, pos0 = cache.length
         precondition(n > 0, "GPT.forward: no tokens")
         var x = add(pending.embed(tokens.map { Int32($0) }, table: wte), wpe((pos0..<pos0 + n).map { Int32($0) }))  // (n, C)
         for (l, block) in blocks.enumerated() {
             let w = inferenceWeights
             let qkv = infer(block.attnQKV, block.ln1(x), w)                         // (n, 3C)
-            let keys = cache.keys[l].pointer, values = cache.values[l].pointer
-            for i in 0..<n {                                                         // append k, v rows
-                (keys + (pos0 + i) * C).update(from: qkv.data + i * 3 * C + C, count: C)
-                (values + (pos0 + i) * C).update(from: qkv.data + i * 3 * C + 2 * C, count: C)
-            }
+            cache.store(layer: l, at: pos0, rows: n, keys: qkv.data + C, values: qkv.data + 2 * C, stride: 3 * C)
             // A prompt from an empty cache attends in one pass through per-head BLAS products
             // (the training op); later chunks and decode steps read the cache.
             let a: Tensor
@@ -128,8 +133,8 @@ public final class GPT: Module, LanguageModel {
                 Parallel.forEachChunk(NH) { heads in
                     let scratch = TensorStorage(count: pos0 + n)
                     for h in heads {
-                        qk_attention_cached(a.data + h * hs, C, qkv.data + h * hs, 3 * C, keys + h * hs,
-                                            values + h * hs, C, n, pos0, hs, scratch.pointer)
+                        cache.attend(layer: l, head: h, queries: qkv.data + h * hs, ldq: 3 * C,
+                                     count: n, start: pos0, out: a.data + h * hs, ldo: C, scratch: scratch.pointer)
                     }
                 }
             }

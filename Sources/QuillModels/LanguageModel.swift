@@ -7,6 +7,8 @@ public protocol LanguageModel: AnyObject {
     var contextLength: Int { get }
     /// A fresh, empty cache sized for this model's context.
     func makeCache() -> KVCache
+    /// A fresh, empty cache for the whole context with rows stored as `type`.
+    func makeCache(type: KVCacheType) -> KVCache
     /// Runs `tokens` at positions cache.length ..< cache.length + tokens.count, appends their keys
     /// and values to `cache`, and returns logits: (1, V) for the last token, or (n, V) for every
     /// token when `allLogits` is true. Throws on out-of-vocabulary ids or context overflow.
@@ -14,6 +16,12 @@ public protocol LanguageModel: AnyObject {
 }
 
 extension LanguageModel {
+    /// Default for models without their own: `makeCache()`'s shape, rows stored as `type`.
+    public func makeCache(type: KVCacheType) -> KVCache {
+        let c = makeCache()
+        return c.type == type ? c : KVCache(layers: c.layerCount, capacity: c.capacity, width: c.width, heads: c.heads, type: type)
+    }
+
     public func forward(_ tokens: [Int], cache: KVCache) throws -> Tensor {
         try forward(tokens, cache: cache, allLogits: false)
     }

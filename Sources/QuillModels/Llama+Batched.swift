@@ -9,7 +9,7 @@ import QuillTensor
 extension Llama: BatchedLanguageModel {
     public func forward(batch: [[Int]], caches: [KVCache]) throws -> Tensor {
         try checkBatch(batch, caches: caches)
-        precondition(caches.allSatisfy { $0.width == config.kvHeadCount * config.headSize }, "Llama.forward: cache from another model")
+        precondition(caches.allSatisfy { $0.width == config.kvHeadCount * config.headSize && $0.heads == config.kvHeadCount }, "Llama.forward: cache from another model")
         let layout = BatchLayout(batch, caches: caches)
         let positions = layout.positions
         let frequencies = config.ropeFrequencies(length: positions.max()! + 1)
@@ -39,19 +39,19 @@ extension Llama: BatchedLanguageModel {
                                   layout: BatchLayout) -> Tensor {
         let NH = config.headCount, hs = config.headSize, KC = config.kvHeadCount * hs, group = NH / config.kvHeadCount
         for (s, cache) in caches.enumerated() {
-            let from = layout.starts[s] * KC, at = layout.positions0[s] * KC, n = layout.counts[s] * KC
-            (cache.keys[l].pointer + at).update(from: k.data + from, count: n)
-            (cache.values[l].pointer + at).update(from: v.data + from, count: n)
+            let from = layout.starts[s] * KC
+            cache.store(layer: l, at: layout.positions0[s], rows: layout.counts[s], keys: k.data + from,
+                        values: v.data + from, stride: KC)
         }
         let a = Tensor(zeros: [layout.totalRows, NH * hs])
         let longest = zip(layout.positions0, layout.counts).map { $0 + $1 }.max()!
         Parallel.forEachChunk(caches.count * NH) { pairs in
             let scratch = TensorStorage(count: longest)
             for pair in pairs {
-                let s = pair / NH, h = pair % NH, r = layout.starts[s], kv = (h / group) * hs
-                qk_attention_cached(a.data + r * NH * hs + h * hs, NH * hs, q.data + r * NH * hs + h * hs, NH * hs,
-                                    caches[s].keys[l].pointer + kv, caches[s].values[l].pointer + kv, KC,
-                                    layout.counts[s], layout.positions0[s], hs, scratch.pointer)
+                let s = pair / NH, h = pair % NH, r = layout.starts[s]
+                caches[s].attend(layer: l, head: h / group, queries: q.data + r * NH * hs + h * hs,
+                                 ldq: NH * hs, count: layout.counts[s], start: layout.positions0[s],
+                                 out: a.data + r * NH * hs + h * hs, ldo: NH * hs, scratch: scratch.pointer)
             }
         }
         return a

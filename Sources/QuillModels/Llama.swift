@@ -129,10 +129,12 @@ public final class Llama: Module, LanguageModel {
 
     /// A cache for at most `capacity` positions (≤ contextLength). Real checkpoints declare contexts of
     /// 32k–128k positions; a cache sized for the request keeps memory to what it needs.
-    public func makeCache(capacity: Int) -> KVCache {
+    public func makeCache(capacity: Int, type: KVCacheType = .f32) -> KVCache {
         KVCache(layers: config.layerCount, capacity: min(max(1, capacity), contextLength),
-                width: config.kvHeadCount * config.headSize)
+                width: config.kvHeadCount * config.headSize, heads: config.kvHeadCount, type: type)
     }
+
+    public func makeCache(type: KVCacheType) -> KVCache { makeCache(capacity: contextLength, type: type) }
 
     public func forward(_ tokens: [Int], cache: KVCache, allLogits: Bool) throws -> Tensor {
         try checkTokens(tokens, startingAt: cache.length)
@@ -140,13 +142,14 @@ public final class Llama: Module, LanguageModel {
             throw ModelError.contextOverflow(needed: cache.length + tokens.count, contextLength: cache.capacity)
         }
         precondition(!tokens.isEmpty, "Llama.forward: no tokens")
-        precondition(cache.width == config.kvHeadCount * config.headSize, "Llama.forward: cache from another model")
+        precondition(cache.width == config.kvHeadCount * config.headSize && cache.heads == config.kvHeadCount && cache.layerCount == config.layerCount,
+                     "Llama.forward: cache from another model")
         let n = tokens.count, pos0 = cache.length
         let positions = Array(pos0..<pos0 + n), frequencies = config.ropeFrequencies(length: pos0 + n)
         var x = pending.embed(tokens.map { Int32($0) }, table: embedTokens)                     // (n, C)
         for (l, layer) in layers.enumerated() {
             x = layer(x, config, positions: positions, frequencies: frequencies, weights: inferenceWeights) { q, k, v in
-                cachedAttention(q, k, v, keys: cache.keys[l].pointer, values: cache.values[l].pointer, start: pos0)
+                cachedAttention(q, k, v, cache: cache, layer: l, start: pos0)
             }
         }
         cache.advance(by: n)
@@ -155,19 +158,16 @@ public final class Llama: Module, LanguageModel {
 
     /// Appends k, v (n, KVH·hs) at rows start..< of the layer's cache, then attends every new query
     /// to the whole prefix. Query head h reads kv head h / (NH/KVH) through a column offset. → (n, NH·hs)
-    func cachedAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, keys: UnsafeMutablePointer<Float>,
-                         values: UnsafeMutablePointer<Float>, start pos0: Int) -> Tensor {
+    func cachedAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, cache: KVCache, layer l: Int, start pos0: Int) -> Tensor {
         let n = q.rows, NH = config.headCount, hs = config.headSize, KC = config.kvHeadCount * hs
         let group = NH / config.kvHeadCount
-        (keys + pos0 * KC).update(from: k.data, count: n * KC)                                 // rows are contiguous
-        (values + pos0 * KC).update(from: v.data, count: n * KC)
+        cache.store(layer: l, at: pos0, rows: n, keys: k.data, values: v.data, stride: KC)
         let a = Tensor(zeros: [n, NH * hs])
         Parallel.forEachChunk(NH) { heads in
             let scratch = TensorStorage(count: pos0 + n)
             for h in heads {
-                let kv = (h / group) * hs
-                qk_attention_cached(a.data + h * hs, NH * hs, q.data + h * hs, NH * hs, keys + kv, values + kv,
-                                    KC, n, pos0, hs, scratch.pointer)
+                cache.attend(layer: l, head: h / group, queries: q.data + h * hs, ldq: NH * hs,
+                             count: n, start: pos0, out: a.data + h * hs, ldo: NH * hs, scratch: scratch.pointer)
             }
         }
         return a

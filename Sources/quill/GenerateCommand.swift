@@ -17,6 +17,7 @@ struct GenerateCommand: ParsableCommand {
           quill generate --model tiny.gguf --prompt-ids 1,5,9 --temperature 0 --print-ids
           quill generate --prompt "JULIET:" --min-p 0.05 --repetition-penalty 1.1 --logit-bias 10:-100
           quill generate --prompt "ROMEO:" --beam-width 4 --n-best 2 --max-tokens 40
+          quill generate --prompt "ROMEO:" --max-tokens 2000 --kv-type f16 --context-overflow shift --keep 4
         """)
 
     @Option(help: "Model directory (gpt2/llama/mistral/qwen2) or .gguf file. Default: the bundled Models/shakespeare-gpt.")
@@ -46,18 +47,27 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Random seed; the same seed gives the same text.") var seed: UInt64 = 0
     @Option(help: "Stop before this string (repeatable).") var stop: [String] = []
     @Flag(name: .customLong("ignore-eos"), help: "Keep going past the end-of-text token.") var ignoreEOS = false
+    @Option(name: .customLong("kv-type"), help: "KV cache storage: f32 or f16 (half the memory).") var kvType = "f32"
+    @Option(name: .customLong("context-overflow"), help: "When the context fills: stop (finish reason length), error (exit non-zero), or shift (llama.cpp's context shift: keep the --keep first tokens, drop the oldest half of the rest, re-encode, go on).")
+    var contextOverflow = "stop"
+    @Option(help: "Context shift: tokens at the start that are always kept (llama.cpp's --keep).") var keep = 0
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
 
     func run() throws {
         try runReportingErrors {
             if let threads { Parallel.configure(threads: threads) }
             let loaded = try ModelRegistry.loadForGeneration(path: try ModelLocator.resolve(model))
-            let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer)
+            guard let cacheType = KVCacheType(rawValue: kvType) else { throw CommandError("--kv-type: '\(kvType)' is not f32 or f16") }
+            guard let overflow = ContextOverflow(name: contextOverflow, keep: keep) else {
+                throw CommandError("--context-overflow: '\(contextOverflow)' is not stop, error or shift")
+            }
+            let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer, cacheType: cacheType)
             let sampling = SamplingParameters(
                 temperature: temperature, topK: topK, topP: topP, minP: minP, repetitionPenalty: repetitionPenalty,
                 presencePenalty: presencePenalty, frequencyPenalty: frequencyPenalty,
                 logitBias: try Self.parseBias(logitBias), seed: seed)
-            let parameters = GenerationParameters(maxTokens: maxTokens, sampling: sampling, stop: stop, stopAtEndOfText: !ignoreEOS)
+            let parameters = GenerationParameters(maxTokens: maxTokens, sampling: sampling, stop: stop, stopAtEndOfText: !ignoreEOS,
+                                              contextOverflow: overflow)
             let ids = try promptIDs.map(Self.parseIDs) ?? loaded.tokenizer.encode(prompt)
             if let beamWidth {
                 let beams = BeamSearch(model: loaded.model, endOfTextID: ignoreEOS ? nil : loaded.tokenizer.endOfTextID)

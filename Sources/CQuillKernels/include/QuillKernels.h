@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "QuillFewRowGemm.h"
 #include "QuillThreadPool.h"
+#include "QuillKVCache.h"
 
 /// out, mean, rstd for N rows of C: out = (x - mean) * rstd * w + b.
 void qk_layernorm_forward(float *out, float *mean, float *rstd, const float *x, const float *w,
