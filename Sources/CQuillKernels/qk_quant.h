@@ -25,6 +25,11 @@ float qk_dot_q8_0_avx2(const void *w, const int8_t *aq, const float *ad, const i
 float qk_dot_q8_0_avx512(const void *w, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb);
 float qk_dot_q4_0_avx2(const void *w, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb);
 float qk_dot_q4_0_avx512(const void *w, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb);
+// y[r] = row r · activation for r < rows (row stride rb), four blocks per step.
+void qk_matvec_q8_0_avx512(float *y, const void *w, size_t rows, size_t rb, const int8_t *aq,
+                           const float *ad, const int32_t *corr, size_t nb);
+void qk_matvec_q4_0_avx512(float *y, const void *w, size_t rows, size_t rb, const int8_t *aq,
+                           const float *ad, const int32_t *corr, size_t nb);
 #endif
 
 // Int8 GEMM (kernels_gemm_q8.c): weight rows per repacked strip, and the strip kernels.

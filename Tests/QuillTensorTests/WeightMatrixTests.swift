@@ -29,10 +29,11 @@ struct WeightMatrixTests {
     }
 
     /// Unit weight scales and activations that are integers with a 127 in every block make every
-    /// float step exact, so each path must return exactly Σ w·a.
-    @Test(arguments: [WeightType.q8_0, .q4_0])
-    func integerSumsAreExactOnEveryPath(type: WeightType) {
-        let N = 5, K = 9 * 32   // an odd block count exercises the 256-bit tail
+    /// float step exact, so each path must return exactly Σ w·a. Block counts cover the AVX-512
+    /// kernel's four-block steps and every tail (1–3 blocks, pairs and the odd 256-bit block).
+    @Test(arguments: [WeightType.q8_0, .q4_0], [1, 2, 3, 4, 5, 6, 7, 8, 9])
+    func integerSumsAreExactOnEveryPath(type: WeightType, blocks nb: Int) {
+        let N = 5, K = nb * 32
         var rng = RandomGenerator(seed: 11)
         let rb = type.rowBytes(K)
         var blocks = [UInt8](repeating: 0, count: N * rb)
