@@ -120,7 +120,7 @@ void qk_gemm_q8_rows(float *y, size_t ldy, const void *w, int type, size_t rows,
                 size_t nr = rows - r0 < QK_GEMM_NR ? rows - r0 : QK_GEMM_NR;
                 const void *strip = (const char *)w + r0 * rb;
                 if (isa == QK_ISA_AVX512) {
-                    qk_gemm_repack_strip(pw, ps, strip, type, rb, nr, b0, nb, 0x80);
+                    qk_gemm_repack_strip_avx512(pw, ps, strip, type, rb, nr, b0, nb, 0x80);
                     qk_gemm_strip_avx512(y + r0, ldy, pw, ps, nr, K, nb, a, ad + b0, corr + b0, M, b0 > 0);
                 } else {
                     qk_gemm_repack_strip(pw, ps, strip, type, rb, nr, b0, nb, 0x00);

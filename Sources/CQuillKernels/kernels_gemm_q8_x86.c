@@ -15,6 +15,7 @@
 #define BLOCK_BYTES (QK_GEMM_NR * QK)      // one block of all 32 rows
 
 static inline int32_t load_i32(const int8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
+static inline uint16_t load_u16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 
 // ---- AVX-512 VNNI: MR activation rows × 32 weight rows (two zmm of 16 lanes) per tile. Weights are
 // u8 = w + 128, so dpbusd(u8 w, s8 a) over a block gives Σ w·a + 128 Σa; the accumulator starts
@@ -121,6 +122,37 @@ AVX2 void qk_gemm_strip_avx2(float *y, size_t ldy, const uint8_t *pw, const floa
         case 1: TILE(1); break;
         }
 #undef TILE
+    }
+}
+
+// ---- Strip repack (same layout and values as qk_gemm_repack_strip): one row's block becomes 32
+// bytes in a ymm (Q4_0 nibbles unpacked and shifted by −8, then xor flip), stored as 8 dwords.
+
+AVX512 void qk_gemm_repack_strip_avx512(uint8_t *pw, float *ps, const void *w, int type, size_t rb,
+                                        size_t rows, size_t b0, size_t nb, uint8_t flip) {
+    const __m256i f = _mm256_set1_epi8((char)flip), m4 = _mm256_set1_epi8(0x0F), eight = _mm256_set1_epi8(8);
+    for (size_t n = 0; n < QK_GEMM_NR; n++) {
+        const uint8_t *row = (const uint8_t *)w + n * rb;
+        for (size_t b = 0; b < nb; b++) {
+            __m256i v = f;
+            float d = 0.0f;
+            if (n < rows && type == QK_TYPE_Q8_0) {
+                const uint8_t *p = row + (b0 + b) * sizeof(qk_block_q8_0);
+                d = _cvtsh_ss(load_u16(p));
+                v = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(p + 2)), f);
+            } else if (n < rows) {
+                const uint8_t *p = row + (b0 + b) * sizeof(qk_block_q4_0);
+                d = _cvtsh_ss(load_u16(p));
+                __m128i x = _mm_loadu_si128((const __m128i *)(p + 2));
+                __m256i x2 = _mm256_inserti128_si256(_mm256_castsi128_si256(x), _mm_srli_epi16(x, 4), 1);
+                v = _mm256_xor_si256(_mm256_sub_epi8(_mm256_and_si256(x2, m4), eight), f);
+            }
+            ps[b * QK_GEMM_NR + n] = d;
+            uint8_t *dst = pw + b * BLOCK_BYTES + n * 4;
+            uint32_t t[8];
+            _mm256_storeu_si256((__m256i *)t, v);
+            for (int g = 0; g < QK / 4; g++) memcpy(dst + g * GROUP_BYTES, &t[g], 4);
+        }
     }
 }
 

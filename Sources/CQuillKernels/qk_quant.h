@@ -45,6 +45,8 @@ void qk_gemm_strip_avx512(float *y, size_t ldy, const uint8_t *pw, const float *
                           size_t M, int accumulate);
 void qk_gemm_strip_avx2(float *y, size_t ldy, const uint8_t *pw, const float *ps, size_t rows,
                         size_t K, size_t nb, const int8_t *aq, const float *ad, size_t M, int accumulate);
+void qk_gemm_repack_strip_avx512(uint8_t *pw, float *ps, const void *w, int type, size_t rb,
+                                 size_t rows, size_t b0, size_t nb, uint8_t flip);
 void qk_quantize_activation_rows_avx512(int8_t *q, float *d, int32_t *corr, const float *x, size_t M, size_t K);
 #endif
 
