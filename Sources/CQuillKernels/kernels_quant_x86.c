@@ -1,10 +1,13 @@
 // SIMD row · vector kernels for kernels_quant.c, compiled per ISA with target attributes and picked
 // at run time. Int8 paths: AVX-512 VNNI uses the unsigned-offset trick (w + 128 or the Q4_0 nibble
 // as u8, corrected by -128·Σa or -8·Σa seeded into the accumulator); AVX2 uses llama.cpp's sign trick.
+// Decode's AVX-512 matvec folds four blocks per step (qk_matvec_q4_0_avx512 / _q8_0_ at the end).
 #include "QuillKernels.h"
 #include "qk_quant.h"
 #if QK_X86
 #include <immintrin.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512dq,f16c,fma")))
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
@@ -172,5 +175,113 @@ AVX2 float qk_dot_q4_0_avx2(const void *wv, const int8_t *aq, const float *ad, c
         acc = _mm256_add_ps(acc, block_dot_avx2(v, a, _cvtsh_ss(w[b].d) * ad[b]));
     }
     return hsum256(acc);
+}
+#endif
+
+#if QK_X86
+// ---- Decode matvec (AVX-512 VNNI), four blocks per step: the row's two 512-bit dots (two blocks each)
+// fold into one vector of 4 lanes per block, so the float work is one convert and one fma per four
+// blocks, with the four fp16 weight scales gathered in one 64-bit word. Rows are read one at a time:
+// interleaving 2 or 4 rows (to share the activation loads) measured up to 2× slower once the weights
+// leave the cache (several streams per pass defeat the hardware prefetch), so each row streams alone.
+
+static const int32_t scale_lanes[16] = {0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3};
+
+// Four fp16 weight scales at p, p + stride, ... → 16 lanes, 4 per block, times the activation scales.
+static inline AVX512 __m512 block_scales(const uint8_t *p, size_t stride, __m512i lanes, __m512 as) {
+    uint16_t h0, h1, h2, h3;
+    memcpy(&h0, p, 2); memcpy(&h1, p + stride, 2); memcpy(&h2, p + 2 * stride, 2); memcpy(&h3, p + 3 * stride, 2);
+    uint64_t packed = (uint64_t)h0 | (uint64_t)h1 << 16 | (uint64_t)h2 << 32 | (uint64_t)h3 << 48;
+    __m128 d = _mm_cvtph_ps(_mm_cvtsi64_si128((long long)packed));
+    return _mm512_mul_ps(_mm512_permutexvar_ps(lanes, _mm512_castps128_ps512(d)), as);
+}
+
+// Two dots' 128-bit lanes → one vector [block b, b+1, b+2, b+3] of 4 partial sums each; `first` and
+// `second` select the lanes holding the two halves of each block.
+#define FOLD(d0, d1, first, second) \
+    _mm512_add_epi32(_mm512_shuffle_i64x2(d0, d1, first), _mm512_shuffle_i64x2(d0, d1, second))
+#define LANES_0213 _MM_SHUFFLE(3, 1, 2, 0)
+
+// The activation side of each four-block step, arranged once per call and shared by every row:
+// the two activation vectors and the two offset seeds (−offset·Σa) in the weights' lane order, and
+// the activation scales spread to 4 lanes per block. 320 bytes per step.
+typedef struct { __m512i a0, a1, c0, c1; __m512 as; } step;
+
+// 0: Q8_0 (blocks b, b+1 in 256-bit halves, offset 128); 1: Q4_0 (lanes [lo b, lo b+1, hi b, hi b+1], offset 8).
+static AVX512 step *prepare_steps(const int8_t *aq, const float *ad, const int32_t *corr, size_t steps, int q4) {
+    step *st = NULL;
+    if (posix_memalign((void **)&st, 64, (steps ? steps : 1) * sizeof(step)) != 0) return NULL;
+    const __m512i lanes = _mm512_loadu_si512(scale_lanes);
+    for (size_t k = 0; k < steps; k++) {
+        size_t b = 4 * k;
+        __m512i a0 = _mm512_loadu_si512(aq + b * QK), a1 = _mm512_loadu_si512(aq + b * QK + 64);
+        __m512i c0 = _mm512_loadu_si512(corr + b * 8), c1 = _mm512_loadu_si512(corr + b * 8 + 16);
+        if (q4) {
+            st[k].a0 = _mm512_shuffle_i64x2(a0, a0, LANES_0213); st[k].a1 = _mm512_shuffle_i64x2(a1, a1, LANES_0213);
+            c0 = _mm512_shuffle_i64x2(c0, c0, LANES_0213); c1 = _mm512_shuffle_i64x2(c1, c1, LANES_0213);
+            st[k].c0 = _mm512_slli_epi32(c0, 3); st[k].c1 = _mm512_slli_epi32(c1, 3);
+        } else {
+            st[k].a0 = a0; st[k].a1 = a1;
+            st[k].c0 = _mm512_slli_epi32(c0, 7); st[k].c1 = _mm512_slli_epi32(c1, 7);
+        }
+        st[k].as = _mm512_permutexvar_ps(lanes, _mm512_castps128_ps512(_mm_loadu_ps(ad + b)));
+    }
+    return st;
+}
+
+static inline AVX512 float row_q4_0(const uint8_t *w, const step *st, size_t steps, __m512i lanes) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    __m512 acc = _mm512_setzero_ps();
+    for (size_t k = 0; k < steps; k++) {
+        const uint8_t *p = w + 4 * k * sizeof(qk_block_q4_0);
+        __m256i x0 = _mm256_loadu2_m128i((const __m128i *)(p + 20), (const __m128i *)(p + 2));
+        __m256i x1 = _mm256_loadu2_m128i((const __m128i *)(p + 56), (const __m128i *)(p + 38));
+        __m512i u0 = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(x0), _mm256_srli_epi16(x0, 4), 1), m4);
+        __m512i u1 = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(x1), _mm256_srli_epi16(x1, 4), 1), m4);
+        __m512i d0 = _mm512_dpbusd_epi32(st[k].c0, u0, st[k].a0), d1 = _mm512_dpbusd_epi32(st[k].c1, u1, st[k].a1);
+        __m512i s = FOLD(d0, d1, _MM_SHUFFLE(1, 0, 1, 0), _MM_SHUFFLE(3, 2, 3, 2));
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), block_scales(p, sizeof(qk_block_q4_0), lanes, st[k].as), acc);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
+static inline AVX512 float row_q8_0(const uint8_t *w, const step *st, size_t steps, __m512i lanes) {
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    __m512 acc = _mm512_setzero_ps();
+    for (size_t k = 0; k < steps; k++) {
+        const uint8_t *p = w + 4 * k * sizeof(qk_block_q8_0);
+        __m512i w0 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(p + 2))),
+                                        _mm256_loadu_si256((const __m256i *)(p + 36)), 1);
+        __m512i w1 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(p + 70))),
+                                        _mm256_loadu_si256((const __m256i *)(p + 104)), 1);
+        __m512i d0 = _mm512_dpbusd_epi32(st[k].c0, _mm512_xor_si512(w0, flip), st[k].a0);
+        __m512i d1 = _mm512_dpbusd_epi32(st[k].c1, _mm512_xor_si512(w1, flip), st[k].a1);
+        __m512i s = FOLD(d0, d1, _MM_SHUFFLE(2, 0, 2, 0), _MM_SHUFFLE(3, 1, 3, 1));
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), block_scales(p, sizeof(qk_block_q8_0), lanes, st[k].as), acc);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
+// Rows through the four-block steps; the last nb mod 4 blocks of each row go through the pair kernel.
+#define MATVEC_ROWS(row_fn, dot_fn, block, q4)                                                              \
+    const __m512i lanes = _mm512_loadu_si512(scale_lanes);                                                  \
+    size_t steps = nb / 4, nb4 = 4 * steps;                                                                 \
+    step *st = prepare_steps(aq, ad, corr, steps, q4);                                                      \
+    for (size_t r = 0; r < rows; r++) {                                                                     \
+        const uint8_t *row = (const uint8_t *)w + r * rb;                                                   \
+        float v = st ? row_fn(row, st, steps, lanes) : dot_fn(row, aq, ad, corr, nb4);                     \
+        if (nb4 < nb) v += dot_fn(row + nb4 * sizeof(block), aq + nb4 * QK, ad + nb4, corr + nb4 * 8, nb - nb4); \
+        y[r] = v;                                                                                           \
+    }                                                                                                       \
+    free(st);
+
+AVX512 void qk_matvec_q4_0_avx512(float *y, const void *w, size_t rows, size_t rb, const int8_t *aq,
+                                  const float *ad, const int32_t *corr, size_t nb) {
+    MATVEC_ROWS(row_q4_0, qk_dot_q4_0_avx512, qk_block_q4_0, 1)
+}
+
+AVX512 void qk_matvec_q8_0_avx512(float *y, const void *w, size_t rows, size_t rb, const int8_t *aq,
+                                  const float *ad, const int32_t *corr, size_t nb) {
+    MATVEC_ROWS(row_q8_0, qk_dot_q8_0_avx512, qk_block_q8_0, 0)
 }
 #endif

@@ -25,6 +25,29 @@ float qk_dot_q8_0_avx2(const void *w, const int8_t *aq, const float *ad, const i
 float qk_dot_q8_0_avx512(const void *w, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb);
 float qk_dot_q4_0_avx2(const void *w, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb);
 float qk_dot_q4_0_avx512(const void *w, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb);
+// y[r] = row r · activation for r < rows (row stride rb), four blocks per step.
+void qk_matvec_q8_0_avx512(float *y, const void *w, size_t rows, size_t rb, const int8_t *aq,
+                           const float *ad, const int32_t *corr, size_t nb);
+void qk_matvec_q4_0_avx512(float *y, const void *w, size_t rows, size_t rb, const int8_t *aq,
+                           const float *ad, const int32_t *corr, size_t nb);
+#endif
+
+// Int8 GEMM (kernels_gemm_q8.c): weight rows per repacked strip, and the strip kernels.
+#define QK_GEMM_NR 32
+// Blocks b0..<b0+nb of up to QK_GEMM_NR rows (row stride rb) → pw, ps (see kernels_gemm_q8.c).
+void qk_gemm_repack_strip(uint8_t *pw, float *ps, const void *w, int type, size_t rb, size_t rows,
+                          size_t b0, size_t nb, uint8_t flip);
+#if QK_X86
+// Blocks 0..<nb of a strip (pw, ps) times the same blocks of M activation rows of K elements;
+// accumulate adds into y instead of overwriting it (later K chunks).
+void qk_gemm_strip_avx512(float *y, size_t ldy, const uint8_t *pw, const float *ps, size_t rows,
+                          size_t K, size_t nb, const int8_t *aq, const float *ad, const int32_t *corr,
+                          size_t M, int accumulate);
+void qk_gemm_strip_avx2(float *y, size_t ldy, const uint8_t *pw, const float *ps, size_t rows,
+                        size_t K, size_t nb, const int8_t *aq, const float *ad, size_t M, int accumulate);
+void qk_gemm_repack_strip_avx512(uint8_t *pw, float *ps, const void *w, int type, size_t rb,
+                                 size_t rows, size_t b0, size_t nb, uint8_t flip);
+void qk_quantize_activation_rows_avx512(int8_t *q, float *d, int32_t *corr, const float *x, size_t M, size_t K);
 #endif
 
 #endif

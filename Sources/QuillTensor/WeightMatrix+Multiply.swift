@@ -1,6 +1,7 @@
 // y = x · Wᵀ (+ b) for a WeightMatrix. Decode (a few rows of x): matrix × vector with rows split
-// over the workers, the int8 formats quantizing x per 32-block first. Prefill (many rows): BLAS
-// sgemm, on the F32 rows directly or on F32 panels dequantized from the stored blocks per worker.
+// over the workers, the int8 formats quantizing x per 32-block first. Prefill (many rows): the int8
+// GEMM for Q8_0 / Q4_0 (WeightMatrix+Int8Gemm.swift), else BLAS sgemm on the F32 rows directly or
+// on F32 panels dequantized from the stored blocks per worker.
 import CQuillKernels
 
 /// Which kernel family runs a product; `.best` picks the fastest this CPU supports.
@@ -46,7 +47,7 @@ extension WeightMatrix {
         if M < Self.gemmRowThreshold {
             for i in 0..<M { matvec(x.data + i * K, into: y.data + i * N, isa: isa) }
         } else {
-            gemm(x.data, rows: M, into: y.data)
+            gemm(x.data, rows: M, into: y.data, isa: isa)
         }
         if let bias { for i in 0..<M { qk_add_inplace(y.data + i * N, bias.data, N) } }
         return y
@@ -68,8 +69,18 @@ extension WeightMatrix {
         withExtendedLifetime(activation) {}
     }
 
-    /// y (M, outputs) = x (M, inputs) · Wᵀ through sgemm, overwriting y.
-    public func gemm(_ x: UnsafePointer<Float>, rows M: Int, into y: UnsafeMutablePointer<Float>) {
+    /// y (M, outputs) = x (M, inputs) · Wᵀ, overwriting y: the int8 GEMM for Q8_0 / Q4_0 where enabled
+    /// (`int8GemmEnabled`), otherwise sgemm on F32 weights or on dequantized panels.
+    public func gemm(_ x: UnsafePointer<Float>, rows M: Int, into y: UnsafeMutablePointer<Float>, isa: KernelISA = .best) {
+        if (type == .q8_0 || type == .q4_0) && Self.int8GemmEnabled {
+            int8Gemm(x, rows: M, into: y, isa: isa)
+        } else {
+            sgemm(x, rows: M, into: y)
+        }
+    }
+
+    /// y (M, outputs) = x (M, inputs) · Wᵀ through sgemm (dequantizing non-F32 weights), overwriting y.
+    public func sgemm(_ x: UnsafePointer<Float>, rows M: Int, into y: UnsafeMutablePointer<Float>) {
         let N = outputs, K = inputs
         if type == .f32 {
             BLAS.sgemm(transposeA: false, transposeB: true, m: M, n: N, k: K, a: x, lda: K,

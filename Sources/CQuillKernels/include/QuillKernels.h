@@ -150,4 +150,17 @@ void qk_quantize_activation(int8_t *q, float *d, int32_t *corr, const float *x, 
 void qk_matvec_rows(float *y, const void *w, int type, size_t rows, size_t K, const float *x,
                     const int8_t *aq, const float *ad, const int32_t *corr, int isa);
 
+// ---- Int8 GEMM for Q8_0 / Q4_0 prefill (kernels_gemm_q8.c)
+
+/// Quantizes M rows of K floats (K a multiple of 32) per 32-block for qk_gemm_q8_rows: q (M·K int8,
+/// |q| ≤ 127), d (M·K/32 scales), corr (M·K/32 int32, −128·Σq of each block).
+void qk_quantize_activation_rows(int8_t *q, float *d, int32_t *corr, const float *x, size_t M, size_t K);
+/// Bytes of scratch one qk_gemm_q8_rows call needs (one repacked strip of weight rows).
+size_t qk_gemm_q8_scratch_bytes(size_t K);
+/// y[i·ldy + r] = row r of w · activation row i, for r < rows and i < M; w holds Q8_0 or Q4_0 rows.
+/// Integer block sums are exact on every ISA; only the float summation (fma vs mul+add) differs.
+void qk_gemm_q8_rows(float *y, size_t ldy, const void *w, int type, size_t rows, size_t K,
+                     const int8_t *aq, const float *ad, const int32_t *corr, size_t M, void *scratch,
+                     int isa);
+
 #endif
