@@ -203,6 +203,7 @@ void qk_matvec_rows(float *y, const void *w, int type, size_t rows, size_t K, co
 #if QK_X86
     if (isa == QK_ISA_AVX512 && type == QK_TYPE_Q8_0) { qk_matvec_q8_0_avx512(y, w, rows, rb, aq, ad, corr, nb); return; }
     if (isa == QK_ISA_AVX512 && type == QK_TYPE_Q4_0) { qk_matvec_q4_0_avx512(y, w, rows, rb, aq, ad, corr, nb); return; }
+    if (isa == QK_ISA_AVX512 && type == QK_TYPE_F32) { qk_matvec_f32_avx512(y, w, rows, K, x); return; }
 #endif
     for (size_t r = 0; r < rows; r++) {
         const void *row = (const char *)w + r * rb;

@@ -284,4 +284,10 @@ AVX512 void qk_matvec_q8_0_avx512(float *y, const void *w, size_t rows, size_t r
                                   const float *ad, const int32_t *corr, size_t nb) {
     MATVEC_ROWS(row_q8_0, qk_dot_q8_0_avx512, qk_block_q8_0, 0)
 }
+// F32 decode: the row loop lives inside the AVX-512 function so each row's dot is inlined. Calling
+// the dot once per row from the generic dispatcher measured 10-12% slower on the 124M model (same
+// kernel and rows; 1 thread). The same change made F16 ~10% slower, so F16 keeps the per-row call.
+AVX512 void qk_matvec_f32_avx512(float *y, const float *w, size_t rows, size_t K, const float *x) {
+    for (size_t r = 0; r < rows; r++) y[r] = qk_dot_f32_avx512(w + r * K, x, K);
+}
 #endif
