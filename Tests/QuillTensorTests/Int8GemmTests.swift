@@ -4,16 +4,14 @@
 import Testing
 import CQuillKernels
 import QuillTensor
+import TestSupport
 
 @Suite("Int8 GEMM kernels")
 struct Int8GemmTests {
     static let paths = KernelISA.allCases.filter { $0 != .best && $0.rawValue <= KernelISA.available.rawValue }
 
     func random(_ shape: [Int], seed: UInt64, std: Float = 1) -> Tensor {
-        var rng = RandomGenerator(seed: seed)
-        let t = Tensor(zeros: shape)
-        t.fillNormal(std: std, rng: &rng)
-        return t
+        GradientCheck.random(shape, std: std, seed: seed)
     }
 
     /// Blocks with fp16 scale 1.0 and random values (Q8_0 including −128); returns (bytes, values).
