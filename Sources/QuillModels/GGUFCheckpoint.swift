@@ -48,46 +48,37 @@ public enum GGUFCheckpoint {
     /// that are not a multiple of the block size, as llama.cpp's converter does.
     public static func write(_ model: any LanguageModel, tokenizer: BPETokenizer?, to url: URL, type: GGMLType = .f32,
                              name: String? = nil) throws {
-        guard [.f32, .f16, .q8_0, .q4_0].contains(type) else {
+        guard let weightType = WeightType(rawValue: type.rawValue) else {
             throw ModelError.unsupported("GGUF output type \(type.name); Quill writes F32, F16, Q8_0 and Q4_0")
         }
-        var writer = GGUFWriter()
-        let parameters: [(name: String, tensor: Tensor)], maps: [GGUFTensorMapping], bos: Int?, eos: Int?
+        let fileName = name ?? url.deletingPathExtension().lastPathComponent
+        var writer: GGUFWriter
+        let bos: Int?, eos: Int?
         if let gpt = model as? GPT {
-            GGUFHyperparameters.addGPT2(gpt.config, to: &writer)
-            parameters = gpt.namedParameters
-            maps = GGUFTensorMap.gpt2(gpt.config)
+            // One GPT-2 writer (also behind `quill quantize` and `bench generate --save-gguf`): the head stays
+            // tied to token_embd (no output.weight copy; llama.cpp's gpt2 graph falls back to it).
+            writer = try gpt.ggufWriter(type: weightType, name: fileName)
             (bos, eos) = (gpt.config.eosTokenID, gpt.config.eosTokenID)
         } else if let llama = model as? Llama {
+            writer = GGUFWriter()
             try GGUFHyperparameters.addLlama(llama.config, to: &writer)
-            parameters = llama.namedParameters
-            maps = GGUFTensorMap.llama(llama.config)
+            writer.addMetadata("general.name", .string(fileName))
+            writer.addMetadata("general.file_type", .uint32(fileType(type)))
+            if type == .q8_0 || type == .q4_0 { writer.addMetadata("general.quantization_version", .uint32(2)) }
+            let byName = Dictionary(llama.namedParameters.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+            for map in GGUFTensorMap.llama(llama.config) {
+                guard let tensor = byName[map.quill] else { continue }
+                let shape = map.ggufShape(tensor.shape)
+                let values = map.toGGUF(tensor.scalars, shape: tensor.shape)
+                try writer.addTensor(name: map.gguf, shape: shape, floats: values, as: storageType(type, shape: shape))
+            }
             (bos, eos) = (llama.config.bosTokenID, llama.config.eosTokenIDs.first)
         } else {
             throw ModelError.unsupported("GGUF export of \(Swift.type(of: model)); Quill writes GPT and Llama models")
         }
-        writer.addMetadata("general.name", .string(name ?? url.deletingPathExtension().lastPathComponent))
-        writer.addMetadata("general.file_type", .uint32(fileType(type)))
-        if type == .q8_0 || type == .q4_0 { writer.addMetadata("general.quantization_version", .uint32(2)) }
         for (key, value) in try GGUFTokenizer.metadata(for: tokenizer, vocabularySize: model.vocabularySize,
                                                        bosTokenID: bos, eosTokenID: eos) {
             writer.addMetadata(key, value)
-        }
-        let byName = Dictionary(parameters.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-        for map in maps {
-            if let tensor = byName[map.quill] {
-                let shape = map.ggufShape(tensor.shape)
-                let values = map.toGGUF(tensor.scalars, shape: tensor.shape)
-                try writer.addTensor(name: map.gguf, shape: shape, floats: values, as: storageType(type, shape: shape))
-            } else if let gpt = model as? GPT, map.gguf.hasSuffix(".bias") {
-                // llama.cpp's gpt2 graph requires every bias: a bias-free model gets exact zeros.
-                let width = gpt.config.nEmbd * (map.gguf.contains("attn_qkv") ? 3 : map.gguf.contains("ffn_up") ? 4 : 1)
-                try writer.addTensor(name: map.gguf, shape: [width], floats: [Float](repeating: 0, count: width))
-            }
-        }
-        if let gpt = model as? GPT {   // GPT-2's head is tied; llama.cpp's converter stores it as output.weight too
-            try writer.addTensor(name: "output.weight", shape: gpt.wte.weight.shape, floats: gpt.wte.weight.scalars,
-                                 as: storageType(type, shape: gpt.wte.weight.shape))
         }
         try writer.write(to: url)
     }

@@ -30,15 +30,10 @@ extension GPT {
         materialize()
         var w = GGUFWriter()
         let c = config
-        w.addMetadata("general.architecture", .string("gpt2"))
+        GGUFHyperparameters.addGPT2(c, to: &w)
         w.addMetadata("general.name", .string(name))
         w.addMetadata("general.file_type", .uint32(Self.fileType(type)))
-        w.addMetadata("gpt2.context_length", .uint32(UInt32(c.contextLength)))
-        w.addMetadata("gpt2.embedding_length", .uint32(UInt32(c.nEmbd)))
-        w.addMetadata("gpt2.feed_forward_length", .uint32(UInt32(4 * c.nEmbd)))
-        w.addMetadata("gpt2.block_count", .uint32(UInt32(c.nLayer)))
-        w.addMetadata("gpt2.attention.head_count", .uint32(UInt32(c.nHead)))
-        w.addMetadata("gpt2.attention.layer_norm_epsilon", .float32(c.layerNormEpsilon))
+        if type == .q8_0 || type == .q4_0 { w.addMetadata("general.quantization_version", .uint32(2)) }
         func add(_ name: String, _ t: Tensor, _ layout: WeightLayout? = nil) throws {
             guard let layout else { try w.addTensor(name: name, shape: t.shape, floats: t.scalars, as: .f32); return }
             let m = try InferenceWeights.convert(t, layout: layout, type: type)            // (out, in) rows
