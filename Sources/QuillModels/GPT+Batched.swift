@@ -38,6 +38,7 @@ extension GPT: BatchedLanguageModel {
         }
         for (s, cache) in caches.enumerated() { cache.advance(by: layout.counts[s]) }
         let last = lnF(layout.lastRows(of: x))                                                     // (B, C)
-        return inferenceWeights == nil ? batchedHead(last, weight: wte.weight) : rowByRow(last, inferenceHead)  // (B, V)
+        if let head = inferenceWeights?.matrices["wte.weight"] { return decodeRows(last, head) }              // (B, V)
+        return batchedHead(last, weight: wte.weight)
     }
 }

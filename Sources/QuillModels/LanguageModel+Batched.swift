@@ -2,6 +2,7 @@
 // llama.cpp's server): every sequence's new tokens go through the matrix products together, and each
 // attends only to its own KV cache. Models without a batched path fall back to one forward each.
 import QuillNN
+import CQuillKernels
 import QuillTensor
 
 /// A model with a real batched forward pass (one set of matrix products for all sequences).
@@ -72,14 +73,23 @@ struct BatchLayout {
 /// single-sequence decoding use the same weights), else the few-row kernels for 2–8 rows, BLAS otherwise.
 func batchedLinear(_ linear: Linear, _ x: Tensor, _ weights: InferenceWeights?, _ layout: BatchLayout) -> Tensor {
     if let weights, let name = linear.weight.name, let w = weights.matrices[name] {
-        // Each sequence's rows go through the path they take alone (int8 matvec for a few rows,
-        // dequantized panels for a prompt), so a batched sequence gets exactly its solo tokens.
-        let out = Tensor(zeros: [x.rows, w.outputs])                                   // (N, out)
+        // Each sequence's rows go through the path they take alone, so a batched sequence gets exactly
+        // its solo tokens: decode rows (fewer than gemmRowThreshold per sequence) through the one-row
+        // kernels — all of them in one pass over the weights — and prompts through the prefill product.
+        let K = x.lastDimension, N = w.outputs
+        let out = Tensor(zeros: [x.rows, N])                                           // (rows, out)
+        var decodeRows: [Int] = []
         for s in layout.counts.indices {
-            let rows = Tensor(zeros: [layout.counts[s], x.lastDimension])
-            rows.data.update(from: x.data + layout.starts[s] * x.lastDimension, count: rows.count)
+            let start = layout.starts[s], count = layout.counts[s]
+            if count < WeightMatrix.gemmRowThreshold { decodeRows += start..<start + count; continue }
+            let rows = Tensor(zeros: [count, K])
+            rows.data.update(from: x.data + start * K, count: rows.count)
             let y = w.apply(rows, bias: linear.bias)
-            (out.data + layout.starts[s] * w.outputs).update(from: y.data, count: y.count)
+            (out.data + start * N).update(from: y.data, count: y.count)
+        }
+        if !decodeRows.isEmpty {
+            w.matvec(many: decodeRows.map { UnsafePointer(x.data + $0 * K) }, into: decodeRows.map { out.data + $0 * N })
+            if let bias = linear.bias { for r in decodeRows { qk_add_inplace(out.data + r * N, bias.data, N) } }
         }
         return out
     }
@@ -93,8 +103,16 @@ func batchedHead(_ x: Tensor, weight: Tensor) -> Tensor {
         ? fewRowMatmul(x, weight, layout: .outputByInput) : matmul(x, weight, layout: .outputByInput)
 }
 
-/// f applied to each row of x (R, C) separately, stacked: for stored-format heads, whose one-row
-/// (decode) path differs from their many-row (prefill) path.
+/// x (R, C) · Wᵀ row by row through the one-row (decode) kernels, as each row gets alone, with the
+/// weight streamed once for all rows: for stored-format heads, whose one-row path differs from prefill.
+func decodeRows(_ x: Tensor, _ w: WeightMatrix) -> Tensor {
+    let K = x.lastDimension, N = w.outputs
+    let out = Tensor(zeros: [x.rows, N])                                               // (R, N)
+    w.matvec(many: (0..<x.rows).map { UnsafePointer(x.data + $0 * K) }, into: (0..<x.rows).map { out.data + $0 * N })
+    return out
+}
+
+/// f applied to each row of x (R, C) separately, stacked: each row gets exactly what it gets alone.
 func rowByRow(_ x: Tensor, _ f: (Tensor) -> Tensor) -> Tensor {
     let C = x.lastDimension
     var out: Tensor?

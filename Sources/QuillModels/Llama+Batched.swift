@@ -29,7 +29,7 @@ extension Llama: BatchedLanguageModel {
         }
         for (s, cache) in caches.enumerated() { cache.advance(by: layout.counts[s]) }
         let last = layout.lastRows(of: x)                                                          // (B, C)
-        if inferenceWeights != nil { return rowByRow(last, inferenceHead) }                        // norm applied inside
+        if let head = inferenceWeights?.matrices["head"] { return decodeRows(rowByRow(last) { norm($0) }, head) }   // (B, V)
         return batchedHead(norm(last), weight: lmHead?.weight ?? embedTokens.weight)               // (B, V)
     }
 

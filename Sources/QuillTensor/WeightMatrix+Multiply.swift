@@ -69,6 +69,37 @@ extension WeightMatrix {
         withExtendedLifetime(activation) {}
     }
 
+    /// ys[s] = W · xs[s] for the decode rows of a batch: each tile of weight rows (≈ 64 KB) is read from
+    /// memory once and applied to every activation while it is in cache, through the same per-row kernel
+    /// as `matvec`, so every ys[s] is bit-identical to `matvec(xs[s])` alone.
+    public func matvec(many xs: [UnsafePointer<Float>], into ys: [UnsafeMutablePointer<Float>], isa: KernelISA = .best) {
+        precondition(xs.count == ys.count, "WeightMatrix.matvec(many:): \(xs.count) inputs, \(ys.count) outputs")
+        if xs.count <= 1 {
+            if let x = xs.first { matvec(x, into: ys[0], isa: isa) }
+            return
+        }
+        let activations = type == .q8_0 || type == .q4_0 ? xs.map { QuantizedActivation($0, count: inputs) } : nil
+        let workers = byteCount < 1 << 16 ? 1 : Parallel.threadCount
+        let per = (outputs + workers - 1) / workers
+        let tile = max(16, (64 << 10) / rowBytes)
+        Parallel.forEachChunk(workers) { chunk in
+            for c in chunk {
+                var lo = c * per
+                let end = min(outputs, lo + per)
+                while lo < end {
+                    let hi = min(end, lo + tile)
+                    for s in xs.indices {
+                        let a = activations?[s]
+                        qk_matvec_rows(ys[s] + lo, base + lo * rowBytes, Int32(type.rawValue), hi - lo, inputs, xs[s],
+                                       a?.q, a?.d, a?.corr, isa.rawValue)
+                    }
+                    lo = hi
+                }
+            }
+        }
+        withExtendedLifetime(activations) {}
+    }
+
     /// y (M, outputs) = x (M, inputs) · Wᵀ, overwriting y: the int8 GEMM for Q8_0 / Q4_0 where enabled
     /// (`int8GemmEnabled`), otherwise sgemm on F32 weights or on dequantized panels.
     public func gemm(_ x: UnsafePointer<Float>, rows M: Int, into y: UnsafeMutablePointer<Float>, isa: KernelISA = .best) {

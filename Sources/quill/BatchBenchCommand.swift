@@ -24,6 +24,7 @@ struct BatchBench: ParsableCommand {
     @Option(name: .customLong("prompt-tokens"), help: "Prompt length of each sequence.") var promptTokens: Int = 32
     @Option(name: .customLong("gen-tokens"), help: "Tokens generated per sequence.") var genTokens: Int = 64
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Option(help: "Weight format for the matmuls: f32, f16, q8_0, q4_0.") var type: String = "f32"
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -32,7 +33,9 @@ struct BatchBench: ParsableCommand {
                 throw CommandError("need sequences ≥ 1, prompt-tokens ≥ 1, gen-tokens ≥ 2, prompt + gen < 1024")
             }
             Parallel.configure(threads: threads ?? Parallel.threadCount)
+            guard let weightType = WeightType(name: type) else { throw CommandError("--type must be f32, f16, q8_0 or q4_0, got '\(type)'") }
             let model = try GPT(config: .gpt2Small, seed: 1)
+            if weightType != .f32 { try model.quantize(to: weightType) }
             let tokenizer = IDTokenizer(vocabularySize: model.vocabularySize)
             var rng = RandomGenerator(seed: 3)
             let prompts = (0..<sequences).map { _ in (0..<promptTokens).map { _ in rng.nextInt(below: model.vocabularySize) } }
@@ -42,12 +45,12 @@ struct BatchBench: ParsableCommand {
             let batched = try Self.decode(model, tokenizer, prompts: prompts, parameters)
             let ratio = batched.wall / single.wall, cpuRatio = batched.cpu / single.cpu
             if json {
-                print(String(format: "{\"sequences\": %d, \"threads\": %d, \"single_decode_tokens_per_second\": %.1f, "
+                print(String(format: "{\"sequences\": %d, \"threads\": %d, \"type\": \"\(weightType)\", \"single_decode_tokens_per_second\": %.1f, "
                              + "\"batched_decode_tokens_per_second\": %.1f, \"ratio\": %.2f, "
                              + "\"single_tokens_per_cpu_second\": %.1f, \"batched_tokens_per_cpu_second\": %.1f, \"cpu_ratio\": %.2f}",
                              sequences, Parallel.threadCount, single.wall, batched.wall, ratio, single.cpu, batched.cpu, cpuRatio))
             } else {
-                print("GPT-2 124M (random weights), \(Parallel.threadCount) threads, prompt \(promptTokens), \(genTokens) tokens each")
+                print("GPT-2 124M (random weights, \(weightType)), \(Parallel.threadCount) threads, prompt \(promptTokens), \(genTokens) tokens each")
                 print(String(format: "single sequence: %.1f tokens/s (%.1f per CPU-second)", single.wall, single.cpu))
                 print(String(format: "%d sequences batched: %.1f tokens/s in total (%.1f per CPU-second)", sequences, batched.wall, batched.cpu))
                 print(String(format: "ratio: %.2f× wall-clock, %.2f× per CPU-second", ratio, cpuRatio))

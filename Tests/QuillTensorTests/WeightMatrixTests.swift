@@ -129,6 +129,28 @@ struct WeightMatrixTests {
         for i in 0..<(M * N) { #expect(abs(y.data[i] - reference.data[i]) <= 1e-4 * (1 + abs(reference.data[i]))) }
     }
 
+    /// The batched decode product (one pass over the weights for several activations, in ≈ 64 KB row tiles,
+    /// rows split over 2 workers) gives each activation exactly what `matvec` gives it alone.
+    @Test(arguments: WeightType.allCases)
+    func matvecOfManyEqualsEachAlone(type: WeightType) throws {
+        let N = 700, K = 768, B = 5
+        let w = try WeightMatrix(tensor: random([N, K], seed: 41, std: 0.02), layout: .outputByInput, type: type)
+        #expect(w.rowBytes * N > 3 * (64 << 10), "several tiles")
+        let xs = (0..<B).map { random([K], seed: 50 + UInt64($0)) }
+        for isa in Self.paths {
+            let alone = xs.map { x -> [Float] in
+                let y = Tensor(zeros: [N])
+                Parallel.withThreadCount(2) { w.matvec(x.data, into: y.data, isa: isa) }
+                return y.scalars
+            }
+            let ys = (0..<B).map { _ in Tensor(zeros: [N]) }
+            Parallel.withThreadCount(2) {
+                w.matvec(many: xs.map { UnsafePointer($0.data) }, into: ys.map { $0.data }, isa: isa)
+            }
+            for s in 0..<B { #expect(ys[s].scalars == alone[s], "\(type) \(isa) activation \(s)") }
+        }
+    }
+
     @Test func rejectsRowsThatAreNotWholeBlocks() {
         #expect(throws: WeightMatrixError.self) { try WeightMatrix(tensor: Tensor(zeros: [4, 40]), layout: .outputByInput, type: .q8_0) }
     }
