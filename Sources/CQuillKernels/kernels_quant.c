@@ -196,6 +196,33 @@ static float dot_q4_0_scalar(const void *wv, const int8_t *aq, const float *ad, 
 #define QK_DISPATCH(isa, name, args) (name##_scalar args)
 #endif
 
+void qk_matvec_rows_many(float *const *ys, const void *w, int type, size_t rows, size_t K, const float *const *xs,
+                         const int8_t *const *aq, const float *const *ad, const int32_t *const *corr, size_t count,
+                         int isa) {
+    isa = resolve_isa(isa);
+    size_t rb = qk_row_bytes(type, K), nb = K / QK;
+#if QK_X86
+    if (isa == QK_ISA_AVX512 && (type == QK_TYPE_Q8_0 || type == QK_TYPE_Q4_0)) {
+        for (size_t s0 = 0; s0 < count; s0 += QK_MULTI) {
+            size_t n = count - s0 < QK_MULTI ? count - s0 : QK_MULTI;
+            if (type == QK_TYPE_Q8_0) qk_matvec_multi_q8_0_avx512(ys + s0, w, rows, rb, aq + s0, ad + s0, corr + s0, nb, n);
+            else qk_matvec_multi_q4_0_avx512(ys + s0, w, rows, rb, aq + s0, ad + s0, corr + s0, nb, n);
+        }
+        return;
+    }
+#endif
+    // Other formats and ISAs: tiles of about 64 KB of rows, each applied to every activation while cached.
+    size_t tile = (64 << 10) / rb;
+    if (tile < 16) tile = 16;
+    for (size_t lo = 0; lo < rows; lo += tile) {
+        size_t n = rows - lo < tile ? rows - lo : tile;
+        for (size_t s = 0; s < count; s++) {
+            qk_matvec_rows(ys[s] + lo, (const char *)w + lo * rb, type, n, K, xs[s], aq ? aq[s] : NULL,
+                           ad ? ad[s] : NULL, corr ? corr[s] : NULL, isa);
+        }
+    }
+}
+
 void qk_matvec_rows(float *y, const void *w, int type, size_t rows, size_t K, const float *x,
                     const int8_t *aq, const float *ad, const int32_t *corr, int isa) {
     isa = resolve_isa(isa);

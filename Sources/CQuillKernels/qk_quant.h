@@ -25,6 +25,12 @@ float qk_dot_q8_0_avx2(const void *w, const int8_t *aq, const float *ad, const i
 float qk_dot_q8_0_avx512(const void *w, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb);
 float qk_dot_q4_0_avx2(const void *w, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb);
 float qk_dot_q4_0_avx512(const void *w, const int8_t *aq, const float *ad, const int32_t *corr, size_t nb);
+// ys[s][r] = row r · activation s for s < count ≤ QK_MULTI, each bit-identical to the one-activation kernel.
+#define QK_MULTI 8
+void qk_matvec_multi_q8_0_avx512(float *const *ys, const void *w, size_t rows, size_t rb, const int8_t *const *aq,
+                                 const float *const *ad, const int32_t *const *corr, size_t nb, size_t count);
+void qk_matvec_multi_q4_0_avx512(float *const *ys, const void *w, size_t rows, size_t rb, const int8_t *const *aq,
+                                 const float *const *ad, const int32_t *const *corr, size_t nb, size_t count);
 // y[r] = row r · x for r < rows of K floats.
 void qk_matvec_f32_avx512(float *y, const float *w, size_t rows, size_t K, const float *x);
 // y[r] = row r · activation for r < rows (row stride rb), four blocks per step.

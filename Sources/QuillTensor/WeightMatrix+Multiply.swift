@@ -69,9 +69,9 @@ extension WeightMatrix {
         withExtendedLifetime(activation) {}
     }
 
-    /// ys[s] = W · xs[s] for the decode rows of a batch: each tile of weight rows (≈ 64 KB) is read from
-    /// memory once and applied to every activation while it is in cache, through the same per-row kernel
-    /// as `matvec`, so every ys[s] is bit-identical to `matvec(xs[s])` alone.
+    /// ys[s] = W · xs[s] for the decode rows of a batch: each weight row is read from memory once for all
+    /// activations (qk_matvec_rows_many), through the same per-row arithmetic as `matvec`, so every ys[s] is
+    /// bit-identical to `matvec(xs[s])` alone.
     public func matvec(many xs: [UnsafePointer<Float>], into ys: [UnsafeMutablePointer<Float>], isa: KernelISA = .best) {
         precondition(xs.count == ys.count, "WeightMatrix.matvec(many:): \(xs.count) inputs, \(ys.count) outputs")
         if xs.count <= 1 {
@@ -79,22 +79,19 @@ extension WeightMatrix {
             return
         }
         let activations = type == .q8_0 || type == .q4_0 ? xs.map { QuantizedActivation($0, count: inputs) } : nil
+        let xp: [UnsafePointer<Float>?] = xs
+        let aq: [UnsafePointer<Int8>?]? = activations?.map { UnsafePointer($0.q) }
+        let ad: [UnsafePointer<Float>?]? = activations?.map { UnsafePointer($0.d) }
+        let corr: [UnsafePointer<Int32>?]? = activations?.map { UnsafePointer($0.corr) }
         let workers = byteCount < 1 << 16 ? 1 : Parallel.threadCount
         let per = (outputs + workers - 1) / workers
-        let tile = max(16, (64 << 10) / rowBytes)
         Parallel.forEachChunk(workers) { chunk in
             for c in chunk {
-                var lo = c * per
-                let end = min(outputs, lo + per)
-                while lo < end {
-                    let hi = min(end, lo + tile)
-                    for s in xs.indices {
-                        let a = activations?[s]
-                        qk_matvec_rows(ys[s] + lo, base + lo * rowBytes, Int32(type.rawValue), hi - lo, inputs, xs[s],
-                                       a?.q, a?.d, a?.corr, isa.rawValue)
-                    }
-                    lo = hi
-                }
+                let lo = c * per, hi = min(outputs, lo + per)
+                if lo >= hi { continue }
+                let yp: [UnsafeMutablePointer<Float>?] = ys.map { $0 + lo }
+                qk_matvec_rows_many(yp, base + lo * rowBytes, Int32(type.rawValue), hi - lo, inputs, xp,
+                                    aq, ad, corr, xs.count, isa.rawValue)
             }
         }
         withExtendedLifetime(activations) {}

@@ -149,6 +149,12 @@ void qk_quantize_activation(int8_t *q, float *d, int32_t *corr, const float *x, 
 /// x; Q8_0/Q4_0 read the quantized activation (aq, ad, corr). isa: QK_ISA_* (capped at the best).
 void qk_matvec_rows(float *y, const void *w, int type, size_t rows, size_t K, const float *x,
                     const int8_t *aq, const float *ad, const int32_t *corr, int isa);
+/// ys[s][r] = row r · xs[s] for count activations (the decode rows of a batch), each weight row read
+/// once for all of them; every ys[s] is bit-identical to qk_matvec_rows on xs[s] alone. aq/ad/corr:
+/// per-activation int8 data for Q8_0/Q4_0 (NULL otherwise).
+void qk_matvec_rows_many(float *const *ys, const void *w, int type, size_t rows, size_t K, const float *const *xs,
+                         const int8_t *const *aq, const float *const *ad, const int32_t *const *corr, size_t count,
+                         int isa);
 
 // ---- Int8 GEMM for Q8_0 / Q4_0 prefill (kernels_gemm_q8.c)
 
