@@ -28,18 +28,8 @@ QK_CLONES void qk_quantize_activation_rows(int8_t *q, float *d, int32_t *corr, c
     size_t nb = K / QK;
     for (size_t i = 0; i < M; i++) {
         for (size_t b = 0; b < nb; b++) {
-            const float *xb = x + i * K + b * QK;
-            int8_t *qb = q + i * K + b * QK;
-            float amax = 0.0f;
-            for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(xb[j]));
-            float id = amax != 0.0f ? 127.0f / amax : 0.0f;
-            int32_t sum = 0;
-            for (int j = 0; j < QK; j++) {
-                int32_t v = (int32_t)__builtin_rintf(xb[j] * id);
-                qb[j] = (int8_t)v;
-                sum += v;
-            }
-            d[i * nb + b] = amax / 127.0f;
+            int32_t sum;
+            d[i * nb + b] = qk_quantize_activation_block(q + i * K + b * QK, x + i * K + b * QK, &sum);
             corr[i * nb + b] = -128 * sum;
         }
     }

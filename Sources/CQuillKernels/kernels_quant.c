@@ -132,17 +132,8 @@ QK_CLONES void qk_dequantize_rows(float *dst, const void *src, int type, size_t 
 
 QK_CLONES void qk_quantize_activation(int8_t *q, float *d, int32_t *corr, const float *x, size_t K) {
     for (size_t b = 0; b < K / QK; b++) {
-        const float *xb = x + b * QK;
-        float amax = 0.0f;
-        for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(xb[j]));
-        float id = amax != 0.0f ? 127.0f / amax : 0.0f;
-        int32_t sum = 0;
-        for (int j = 0; j < QK; j++) {
-            int32_t v = (int32_t)__builtin_rintf(xb[j] * id);
-            q[b * QK + j] = (int8_t)v;
-            sum += v;
-        }
-        d[b] = amax / 127.0f;
+        int32_t sum;
+        d[b] = qk_quantize_activation_block(q + b * QK, x + b * QK, &sum);
         corr[b * 8] = -sum;
         for (int j = 1; j < 8; j++) corr[b * 8 + j] = 0;
     }

@@ -15,6 +15,23 @@
 typedef struct { uint16_t d; int8_t qs[QK]; } __attribute__((packed)) qk_block_q8_0;      // 34 bytes
 typedef struct { uint16_t d; uint8_t qs[QK / 2]; } __attribute__((packed)) qk_block_q4_0;  // 18 bytes
 
+/// One 32-element block of an activation: q = rint(x · 127 / max|x|), so |q| ≤ 127; writes Σq to *sum
+/// and returns the scale max|x| / 127. The decode and GEMM quantizers both call it, so a row quantizes
+/// identically in prefill and decode.
+static inline float qk_quantize_activation_block(int8_t *q, const float *x, int32_t *sum) {
+    float amax = 0.0f;
+    for (int j = 0; j < QK; j++) amax = __builtin_fmaxf(amax, __builtin_fabsf(x[j]));
+    float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    int32_t s = 0;
+    for (int j = 0; j < QK; j++) {
+        int32_t v = (int32_t)__builtin_rintf(x[j] * id);
+        q[j] = (int8_t)v;
+        s += v;
+    }
+    *sum = s;
+    return amax / 127.0f;
+}
+
 #if QK_X86
 // Row · vector for one weight row; aq/ad/corr are the quantized activation (qk_quantize_activation).
 float qk_dot_f32_avx2(const float *w, const float *x, size_t K);

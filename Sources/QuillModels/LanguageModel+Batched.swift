@@ -78,18 +78,18 @@ func batchedLinear(_ linear: Linear, _ x: Tensor, _ weights: InferenceWeights?, 
         // kernels — all of them in one pass over the weights — and prompts through the prefill product.
         let K = x.lastDimension, N = w.outputs
         let out = Tensor(zeros: [x.rows, N])                                           // (rows, out)
-        var decodeRows: [Int] = []
+        var oneRowInputs: [Int] = []
         for s in layout.counts.indices {
             let start = layout.starts[s], count = layout.counts[s]
-            if count < WeightMatrix.gemmRowThreshold { decodeRows += start..<start + count; continue }
+            if count < WeightMatrix.gemmRowThreshold { oneRowInputs += start..<start + count; continue }
             let rows = Tensor(zeros: [count, K])
             rows.data.update(from: x.data + start * K, count: rows.count)
             let y = w.apply(rows, bias: linear.bias)
             (out.data + start * N).update(from: y.data, count: y.count)
         }
-        if !decodeRows.isEmpty {
-            w.matvec(many: decodeRows.map { UnsafePointer(x.data + $0 * K) }, into: decodeRows.map { out.data + $0 * N })
-            if let bias = linear.bias { for r in decodeRows { qk_add_inplace(out.data + r * N, bias.data, N) } }
+        if !oneRowInputs.isEmpty {
+            w.matvec(many: oneRowInputs.map { UnsafePointer(x.data + $0 * K) }, into: oneRowInputs.map { out.data + $0 * N })
+            if let bias = linear.bias { for r in oneRowInputs { qk_add_inplace(out.data + r * N, bias.data, N) } }
         }
         return out
     }

@@ -12,15 +12,9 @@ public final class TensorStorage {
     private let unmapBytes: Int
 
     /// Allocates `count` zeroed floats.
-    public init(count: Int) {
-        precondition(count >= 0, "TensorStorage: negative element count \(count)")
-        self.count = count
-        let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
-        self.pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        owner = nil
-        unmapBytes = 0
+    public convenience init(count: Int) {
+        self.init(uninitializedCount: count)
+        pointer.initialize(repeating: 0, count: max(count, 1))
     }
 
     /// Allocates `count` floats without initialising them; the caller writes every element before

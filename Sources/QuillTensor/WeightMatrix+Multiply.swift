@@ -56,17 +56,24 @@ extension WeightMatrix {
     /// y (outputs) = W · x (inputs), output rows split over the `Parallel` workers.
     public func matvec(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, isa: KernelISA = .best) {
         let activation = type == .q8_0 || type == .q4_0 ? QuantizedActivation(x, count: inputs) : nil
+        forEachWorkerRows { lo, hi in
+            qk_matvec_rows(y + lo, base + lo * rowBytes, Int32(type.rawValue), hi - lo, inputs, x,
+                           activation?.q, activation?.d, activation?.corr, isa.rawValue)
+        }
+        withExtendedLifetime(activation) {}
+    }
+
+    /// Calls `body(lo, hi)` for one contiguous range of output rows per worker (one worker for a
+    /// matrix under 64 KB, where the split costs more than it saves).
+    private func forEachWorkerRows(_ body: (Int, Int) -> Void) {
         let workers = byteCount < 1 << 16 ? 1 : Parallel.threadCount
         let per = (outputs + workers - 1) / workers
         Parallel.forEachChunk(workers) { chunk in
             for c in chunk {
                 let lo = c * per, hi = min(outputs, lo + per)
-                if lo >= hi { continue }
-                qk_matvec_rows(y + lo, base + lo * rowBytes, Int32(type.rawValue), hi - lo, inputs, x,
-                               activation?.q, activation?.d, activation?.corr, isa.rawValue)
+                if lo < hi { body(lo, hi) }
             }
         }
-        withExtendedLifetime(activation) {}
     }
 
     /// ys[s] = W · xs[s] for the decode rows of a batch: each weight row is read from memory once for all
@@ -83,16 +90,10 @@ extension WeightMatrix {
         let aq: [UnsafePointer<Int8>?]? = activations?.map { UnsafePointer($0.q) }
         let ad: [UnsafePointer<Float>?]? = activations?.map { UnsafePointer($0.d) }
         let corr: [UnsafePointer<Int32>?]? = activations?.map { UnsafePointer($0.corr) }
-        let workers = byteCount < 1 << 16 ? 1 : Parallel.threadCount
-        let per = (outputs + workers - 1) / workers
-        Parallel.forEachChunk(workers) { chunk in
-            for c in chunk {
-                let lo = c * per, hi = min(outputs, lo + per)
-                if lo >= hi { continue }
-                let yp: [UnsafeMutablePointer<Float>?] = ys.map { $0 + lo }
-                qk_matvec_rows_many(yp, base + lo * rowBytes, Int32(type.rawValue), hi - lo, inputs, xp,
-                                    aq, ad, corr, xs.count, isa.rawValue)
-            }
+        forEachWorkerRows { lo, hi in
+            let yp: [UnsafeMutablePointer<Float>?] = ys.map { $0 + lo }
+            qk_matvec_rows_many(yp, base + lo * rowBytes, Int32(type.rawValue), hi - lo, inputs, xp,
+                                aq, ad, corr, xs.count, isa.rawValue)
         }
         withExtendedLifetime(activations) {}
     }
