@@ -15,7 +15,7 @@ let package = Package(
     products: [
         .executable(name: "quill", targets: ["quill"]),
         .library(name: "Quill", targets: ["QuillTensor", "QuillNN", "QuillTokenizer", "QuillFormats",
-                                          "QuillModels", "QuillGeneration", "QuillTraining"]),
+                                          "QuillModels", "QuillGeneration", "QuillTraining", "QuillAssistant"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,9 +35,10 @@ let package = Package(
         .target(name: "QuillModels", dependencies: ["QuillNN", "QuillFormats", "QuillTokenizer"]),
         .target(name: "QuillGeneration", dependencies: ["QuillModels", "QuillTokenizer"]),
         .target(name: "QuillTraining", dependencies: ["QuillModels", "QuillTokenizer", "QuillFormats"]),
+        .target(name: "QuillAssistant", dependencies: ["QuillGeneration", "QuillModels", "QuillFormats", "QuillTokenizer"]),
         .executableTarget(name: "quill", dependencies: [
             "QuillTensor", "QuillNN", "QuillTokenizer", "QuillFormats", "QuillModels",
-            "QuillGeneration", "QuillTraining",
+            "QuillGeneration", "QuillTraining", "QuillAssistant",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["QuillTensor", "QuillFormats"], path: "Sources/TestSupport"),
@@ -50,6 +51,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "QuillTrainingTests", dependencies: ["QuillTraining", "TestSupport"]),
         .testTarget(name: "QuillGenerationTests", dependencies: ["QuillGeneration", "TestSupport"]),
+        .testTarget(name: "QuillAssistantTests", dependencies: ["QuillAssistant"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -5,10 +5,17 @@ import Foundation
 import QuillFormats
 import QuillTokenizer
 
-/// A causal language model and its tokenizer.
+/// A causal language model, its tokenizer and the chat template it declares.
 public struct GenerationModel {
     public let model: any LanguageModel
     public let tokenizer: any Tokenizer
+    /// The Jinja chat template the model ships (GGUF `tokenizer.chat_template`, or `chat_template` in
+    /// tokenizer_config.json / chat_template.jinja); nil when it declares none.
+    public var chatTemplate: String?
+
+    public init(model: any LanguageModel, tokenizer: any Tokenizer, chatTemplate: String? = nil) {
+        self.model = model; self.tokenizer = tokenizer; self.chatTemplate = chatTemplate
+    }
 }
 
 extension ModelRegistry {
@@ -21,9 +28,13 @@ extension ModelRegistry {
     /// ```
     public static func loadForGeneration(path: URL) throws -> GenerationModel {
         if isGGUF(path) {
-            let (model, tokenizer) = try GGUFCheckpoint.load(url: path, forInference: true)
-            if let tokenizer { return GenerationModel(model: model, tokenizer: try checked(tokenizer, for: model, path)) }
-            return GenerationModel(model: model, tokenizer: try byteTokenizer(for: model, path))
+            let file = try GGUFFile(url: path)
+            let model = try GGUFCheckpoint.loadModel(file, forInference: true)
+            let template = file.metadata["tokenizer.chat_template"]?.stringValue
+            if let tokenizer = try GGUFTokenizer.read(file) {
+                return GenerationModel(model: model, tokenizer: try checked(tokenizer, for: model, path), chatTemplate: template)
+            }
+            return GenerationModel(model: model, tokenizer: try byteTokenizer(for: model, path), chatTemplate: template)
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path.path, isDirectory: &isDirectory) else {
@@ -33,7 +44,28 @@ extension ModelRegistry {
             throw ModelError.unsupported("\(path.path) is a file but not GGUF; pass a model directory or a .gguf file")
         }
         let model = try loadLanguageModel(directory: path)
-        return GenerationModel(model: model, tokenizer: try tokenizer(directory: path, for: model))
+        return GenerationModel(model: model, tokenizer: try tokenizer(directory: path, for: model),
+                               chatTemplate: try chatTemplate(directory: path))
+    }
+
+    /// The chat template a model directory declares: `chat_template.jinja`, else tokenizer_config.json's
+    /// `chat_template` (a string, or a list of `{name, template}` from which "default" is taken).
+    public static func chatTemplate(directory: URL) throws -> String? {
+        let jinja = directory.appendingPathComponent("chat_template.jinja")
+        if let text = try? String(contentsOf: jinja, encoding: .utf8) { return text }
+        let configURL = directory.appendingPathComponent("tokenizer_config.json")
+        guard let data = try? Data(contentsOf: configURL) else { return nil }
+        let config: JSONValue
+        do { config = try JSONValue(parsing: data) } catch {
+            throw ModelError.invalidConfig("\(configURL.path): \(error)")
+        }
+        switch config["chat_template"] {
+        case .string(let s)?: return s
+        case .array(let list)?:
+            let named = list.first { $0["name"]?.stringValue == "default" } ?? list.first
+            return named?["template"]?.stringValue
+        default: return nil
+        }
     }
 
     /// Whether `url` names a GGUF file (by extension, or by its "GGUF" magic).
