@@ -80,3 +80,24 @@ final class AtomicFileWriter {
         unlink(temporaryPath)
     }
 }
+
+/// Writes `data` to `url` atomically: a temporary sibling, fsync, then rename(2) over the destination,
+/// so a reader (or a resume after a crash) sees the old file or the new one, never a torn one.
+public func writeAtomically(_ data: Data, to url: URL) throws {
+    do {
+        let writer = try AtomicFileWriter(destination: url)
+        try data.withUnsafeBytes { raw in try writer.write(raw) }
+        try writer.commit()
+    } catch let failure as AtomicFileWriter.Failure {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path,
+                                                       NSLocalizedDescriptionKey: "cannot write \(url.path): \(failure.reason)"])
+    }
+}
+
+/// fsyncs a directory so a rename inside it survives a power loss (a no-op where directories cannot be opened).
+public func synchronizeDirectory(_ url: URL) {
+    let fd = open(url.path, O_RDONLY)
+    guard fd >= 0 else { return }
+    fsync(fd)
+    close(fd)
+}

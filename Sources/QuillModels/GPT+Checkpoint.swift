@@ -41,18 +41,6 @@ func saveHuggingFaceDirectory<Config: Encodable>(_ directory: URL, config: Confi
                                 metadata: ["format": "pt"], to: directory.appendingPathComponent("model.safetensors"))
 }
 
-/// Writes `data` to a temporary file beside `url`, then renames it into place.
-public func writeAtomically(_ data: Data, to url: URL) throws {
-    let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    try data.write(to: tmp)
-    // rename(2) replaces the destination atomically on the same filesystem.
-    guard rename(tmp.path, url.path) == 0 else {
-        let reason = String(cString: strerror(errno))
-        try? FileManager.default.removeItem(at: tmp)
-        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path, NSLocalizedDescriptionKey: "cannot replace \(url.path): \(reason)"])
-    }
-}
-
 /// model.safetensors or a sharded model.safetensors.index.json, behind one lookup.
 struct WeightSource {
     private let lookup: (String) -> SafetensorsTensor?

@@ -2,6 +2,7 @@
 // Layout (little-endian): 32-byte header — magic "QTOK", version u32 (1), dtype u32 (2 = u16,
 // 4 = u32: bytes per token), reserved u32, token count u64, reserved u64 — then the tokens.
 import Foundation
+import QuillFormats
 
 public enum TokenShardError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
@@ -92,9 +93,7 @@ public struct TokenShard {
             guard t >= 0, width == 4 || t < 65536 else { throw TokenShardError.tokenTooLarge(token: t, bytesPerToken: width) }
             if width == 2 { put(UInt16(t)) } else { put(UInt32(t)) }
         }
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
-        try out.write(to: tmp)
-        _ = try? FileManager.default.removeItem(at: url)
-        try FileManager.default.moveItem(at: tmp, to: url)
+        // temp + fsync + rename(2): the old shard stays whole until the new one replaces it.
+        try writeAtomically(out, to: url)
     }
 }

@@ -42,14 +42,15 @@ public final class Trainer {
         validation = try TokenShard(url: dataDir.appendingPathComponent("val.bin"))
         _ = try DataLoader(shard: validation, batchSize: 1, time: config.sequenceLength, seed: 0)
         self.output = output
+        let checkpoint = resume ? try Checkpoint.latestDirectory(in: output) : output
         if resume {
-            let saved = try Checkpoint.loadState(from: output)
+            let saved = try Checkpoint.loadState(from: checkpoint)
             guard saved.config == config else {
                 throw TrainingError.checkpoint("\(output.path) was trained with a different config; resume with the same flags/config file")
             }
             self.config = saved.config
             state = saved
-            model = try GPT.load(directory: output)
+            model = try GPT.load(directory: checkpoint)
         } else {
             self.config = config
             model = try GPT(config: config.modelConfig(vocabularySize: vocabularySize, eosTokenID: eosTokenID),
@@ -67,7 +68,7 @@ public final class Trainer {
         }
         optimizer = AdamW(parameters: model.namedParameters,
                           hyperparameters: .init(beta1: config.beta1, beta2: config.beta2, weightDecay: config.weightDecay))
-        if resume { try Checkpoint.loadOptimizer(optimizer, from: output, step: state.step) }
+        if resume { try Checkpoint.loadOptimizer(optimizer, from: checkpoint, step: state.step) }
         parameters = model.namedParameters.map(\.tensor)
         loader = try DataLoader(shard: train, batchSize: config.batchSize, time: config.sequenceLength, seed: 0)
         loader.restore(rng: state.loaderRNG, batchesDrawn: state.loaderBatches)
@@ -130,11 +131,14 @@ public final class Trainer {
         return total / Float(config.evalBatches)
     }
 
-    /// Writes weights, optimizer moments, state and the loss curve into `output`.
+    /// Writes a complete checkpoint (weights, optimizer moments, state) as one atomic step under
+    /// `output/checkpoints/`, then refreshes the model files and loss curve at the top of `output`
+    /// (so the folder loads as a model directory; resume reads only the checkpoint).
     public func saveCheckpoint() throws {
         state.loaderRNG = loader.rng
         state.loaderBatches = loader.batchesDrawn
         try Checkpoint.save(model: model, optimizer: optimizer, state: state, to: output)
+        try model.save(directory: output)
         try LossCurve.writeSVG(train: state.trainLosses, validation: state.validationLosses,
                                to: output.appendingPathComponent("loss_curve.svg"))
     }

@@ -1,6 +1,6 @@
 // What besides weights a checkpoint needs for an exact resume: step, RNG streams, loader position,
-// the run's config and its loss history. Saved as trainer_state.json, written last, after
-// model.safetensors and optimizer.safetensors (which carry the same step in their metadata).
+// the run's config and its loss history. Saved as trainer_state.json inside the checkpoint's own
+// directory, beside model.safetensors and optimizer.safetensors (which carries the same step).
 import Foundation
 import QuillTensor
 

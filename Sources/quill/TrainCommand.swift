@@ -13,7 +13,8 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a GPT on token shards (next-token prediction).",
         discussion: """
         Flags override the config file; the output folder is a Hugging Face model directory plus
-        optimizer.safetensors, trainer_state.json and loss_curve.svg.
+        loss_curve.svg and checkpoints/step-N (model, optimizer.safetensors, trainer_state.json; each
+        written whole and renamed into place, so a crash never leaves a mixed checkpoint).
         Example:
           quill train --config Models/shakespeare-gpt/train.yaml --output runs/shakespeare
           quill train --data data/shakespeare --n-layer 4 --n-embd 128 --max-steps 2000 --output runs/small

@@ -85,6 +85,11 @@ struct TrainerTests {
             #expect(a.scalars == b.scalars, "\(name) differs after resume")
         }
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("loss_curve.svg").path))
+        // The top of the output folder is the latest model, loadable as an HF directory.
+        let exported = try GPT.load(directory: out)
+        for ((name, a), (_, b)) in zip(exported.namedParameters, resumed.model.namedParameters) {
+            #expect(a.scalars == b.scalars, "\(name) at the top of the output folder is not the final model")
+        }
     }
 
     @Test func resumeWithDifferentConfigOrTornCheckpointFails() throws {
@@ -94,9 +99,12 @@ struct TrainerTests {
         var changed = tinyConfig(data: data)
         changed.learningRate = 1
         #expect(throws: TrainingError.self) { try makeTrainer(changed, out, resume: true) }
-        // Simulate a save interrupted after the state file: optimizer from another step.
-        let statePath = out.appendingPathComponent("trainer_state.json")
-        var state = try Checkpoint.loadState(from: out)
+        // A checkpoint whose files disagree (cannot come from a save, which is one atomic step, but
+        // can from hand edits): the state says step 5, the optimizer step 2.
+        let checkpoint = try Checkpoint.latestDirectory(in: out)
+        #expect(checkpoint.lastPathComponent == "step-00000002")
+        let statePath = checkpoint.appendingPathComponent("trainer_state.json")
+        var state = try Checkpoint.loadState(from: checkpoint)
         state.step = 5
         try JSONEncoder().encode(state).write(to: statePath)
         #expect(throws: TrainingError.self) { try makeTrainer(tinyConfig(data: data), out, resume: true) }
