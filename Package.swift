@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "QuillTensor", dependencies: blasDependency + ["CQuillKernels"]),
         .target(name: "QuillNN", dependencies: ["QuillTensor"]),
         .target(name: "QuillTokenizer"),
-        .target(name: "QuillFormats", dependencies: ["QuillTensor"]),
+        .target(name: "QuillFormats", dependencies: ["QuillTensor", "CQuillKernels"]),
         .target(name: "QuillModels", dependencies: ["QuillNN", "QuillFormats", "QuillTokenizer"]),
         .target(name: "QuillGeneration", dependencies: ["QuillModels", "QuillTokenizer"]),
         .target(name: "QuillTraining", dependencies: ["QuillModels", "QuillTokenizer", "QuillFormats"]),

@@ -1,6 +1,7 @@
-// Int8 GEMM for Q8_0 / Q4_0 prefill: y (M, N) = x (M, K) · Wᵀ with x quantized per 32-block (as the
-// decode path does) and exact int32 block dots scaled by the two block scales, as in ggml's
-// vec_dot_q8_0_q8_0 but register-tiled over (activation rows × weight rows). This file holds the
+// Int8 GEMM for the 32-block formats' prefill (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL): y (M, N) =
+// x (M, K) · Wᵀ with x quantized per 32-block (as the decode path does) and exact int32 block dots
+// scaled by the two block scales, as in ggml's vec_dot_q8_0_q8_0 but register-tiled over (activation
+// rows × weight rows); Q4_1 / Q5_1 add their offset m·(da·Σa) per block. This file holds the
 // activation quantizer, the weight-strip repack, the portable reference and the ISA dispatch.
 #include "QuillKernels.h"
 #include "qk_math.h"
@@ -15,7 +16,7 @@
 
 size_t qk_gemm_q8_scratch_bytes(size_t K) {
     size_t nb = K / QK < QK_GEMM_KC ? K / QK : QK_GEMM_KC;
-    return nb * QK_GEMM_NR * QK + nb * QK_GEMM_NR * sizeof(float) + 64;
+    return nb * QK_GEMM_NR * QK + 2 * nb * QK_GEMM_NR * sizeof(float) + 64;
 }
 
 // Activation rows: q = rint(x · 127 / max|x|) per block (|q| ≤ 127), d = max|x| / 127, and
@@ -35,34 +36,21 @@ QK_CLONES void qk_quantize_activation_rows(int8_t *q, float *d, int32_t *corr, c
     }
 }
 
-// One weight block as 32 signed values (Q4_0: nibble − 8) and its scale.
-static inline float decode_block(int8_t v[QK], const void *row, int type, size_t b) {
-    if (type == QK_TYPE_Q8_0) {
-        const qk_block_q8_0 *x = (const qk_block_q8_0 *)row + b;
-        memcpy(v, x->qs, QK);
-        return qk_fp16_to_fp32(x->d);
-    }
-    const qk_block_q4_0 *x = (const qk_block_q4_0 *)row + b;
-    for (int j = 0; j < QK / 2; j++) {
-        v[j] = (int8_t)((x->qs[j] & 0x0F) - 8);
-        v[j + QK / 2] = (int8_t)((x->qs[j] >> 4) - 8);
-    }
-    return qk_fp16_to_fp32(x->d);
-}
-
 // Blocks b0..<b0+nb of a strip of up to QK_GEMM_NR weight rows → the SIMD kernels' layout. Per block b: bytes
 // pw[b][g][n][0..3] = elements 4g..4g+3 of row n (g < 8, n < NR), xor `flip` (0x80 turns a signed
-// value into value + 128 unsigned), and scales ps[b][n]. Missing rows get zero weights and scales.
-void qk_gemm_repack_strip(uint8_t *pw, float *ps, const void *w, int type, size_t rb, size_t rows,
+// value into value + 128 unsigned), scales ps[b][n] and offsets pm[b][n] (pm may be NULL for the
+// formats without one). Missing rows get zero weights, scales and offsets.
+void qk_gemm_repack_strip(uint8_t *pw, float *ps, float *pm, const void *w, int type, size_t rb, size_t rows,
                           size_t b0, size_t nb, uint8_t flip) {
     int8_t v[QK];
     for (size_t n = 0; n < QK_GEMM_NR; n++) {
         const void *row = (const char *)w + n * rb;
         for (size_t b = 0; b < nb; b++) {
-            float d = 0.0f;
-            if (n < rows) d = decode_block(v, row, type, b0 + b);
+            float d = 0.0f, m = 0.0f;
+            if (n < rows) d = qk_decode_block32(v, &m, row, type, b0 + b);
             else memset(v, 0, QK);
             ps[b * QK_GEMM_NR + n] = d;
+            if (pm) pm[b * QK_GEMM_NR + n] = m;
             uint8_t *dst = pw + b * QK_GEMM_NR * QK + n * 4;
             for (int g = 0; g < QK / 4; g++)
                 for (int j = 0; j < 4; j++) dst[g * QK_GEMM_NR * 4 + j] = (uint8_t)v[4 * g + j] ^ flip;
@@ -70,9 +58,10 @@ void qk_gemm_repack_strip(uint8_t *pw, float *ps, const void *w, int type, size_
     }
 }
 
-// Portable reference: for each (i, r) the exact int32 block sums, scaled and summed in block order.
+// Portable reference: for each (i, r) the exact int32 block sums, scaled and summed in block order
+// (the decode kernel's qk_dot_blocks32_scalar arithmetic, Σa read from corr = −128·Σa).
 static void gemm_q8_scalar(float *y, size_t ldy, const void *w, int type, size_t rows, size_t K,
-                           const int8_t *aq, const float *ad, size_t M) {
+                           const int8_t *aq, const float *ad, const int32_t *corr, size_t M) {
     size_t rb = qk_row_bytes(type, K), nb = K / QK;
     int8_t v[QK];
     for (size_t r = 0; r < rows; r++) {
@@ -80,11 +69,12 @@ static void gemm_q8_scalar(float *y, size_t ldy, const void *w, int type, size_t
         for (size_t i = 0; i < M; i++) {
             float s = 0.0f;
             for (size_t b = 0; b < nb; b++) {
-                float dw = decode_block(v, row, type, b);
+                float m, dw = qk_decode_block32(v, &m, row, type, b);
                 const int8_t *a = aq + i * K + b * QK;
                 int32_t isum = 0;
                 for (int j = 0; j < QK; j++) isum += (int32_t)v[j] * a[j];
                 s += (dw * ad[i * nb + b]) * (float)isum;
+                if (m != 0.0f) s += m * (ad[i * nb + b] * (float)(-corr[i * nb + b] / 128));
             }
             y[i * ldy + r] = s;
         }
@@ -98,9 +88,11 @@ void qk_gemm_q8_rows(float *y, size_t ldy, const void *w, int type, size_t rows,
     if (isa < 0 || isa > best) isa = best;
 #if QK_X86
     if (isa != QK_ISA_SCALAR) {
-        size_t rb = qk_row_bytes(type, K), nbr = K / QK;
+        size_t rb = qk_row_bytes(type, K), nbr = K / QK, kc = nbr < QK_GEMM_KC ? nbr : QK_GEMM_KC;
         uint8_t *pw = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
-        float *ps = (float *)(pw + (nbr < QK_GEMM_KC ? nbr : QK_GEMM_KC) * QK_GEMM_NR * QK);
+        float *ps = (float *)(pw + kc * QK_GEMM_NR * QK);
+        float *pm = type == QK_TYPE_Q4_1 || type == QK_TYPE_Q5_1 ? ps + kc * QK_GEMM_NR : NULL;
+        int fast_repack = type == QK_TYPE_Q8_0 || type == QK_TYPE_Q4_0;
         // K chunks outermost so each chunk of the activation rows is reused from L2 by every strip;
         // chunks after the first add into y.
         for (size_t b0 = 0; b0 < nbr; b0 += QK_GEMM_KC) {
@@ -110,17 +102,18 @@ void qk_gemm_q8_rows(float *y, size_t ldy, const void *w, int type, size_t rows,
                 size_t nr = rows - r0 < QK_GEMM_NR ? rows - r0 : QK_GEMM_NR;
                 const void *strip = (const char *)w + r0 * rb;
                 if (isa == QK_ISA_AVX512) {
-                    qk_gemm_repack_strip_avx512(pw, ps, strip, type, rb, nr, b0, nb, 0x80);
-                    qk_gemm_strip_avx512(y + r0, ldy, pw, ps, nr, K, nb, a, ad + b0, corr + b0, M, b0 > 0);
+                    if (fast_repack) qk_gemm_repack_strip_avx512(pw, ps, strip, type, rb, nr, b0, nb, 0x80);
+                    else qk_gemm_repack_strip(pw, ps, pm, strip, type, rb, nr, b0, nb, 0x80);
+                    qk_gemm_strip_avx512(y + r0, ldy, pw, ps, pm, nr, K, nb, a, ad + b0, corr + b0, M, b0 > 0);
                 } else {
-                    qk_gemm_repack_strip(pw, ps, strip, type, rb, nr, b0, nb, 0x00);
-                    qk_gemm_strip_avx2(y + r0, ldy, pw, ps, nr, K, nb, a, ad + b0, M, b0 > 0);
+                    qk_gemm_repack_strip(pw, ps, pm, strip, type, rb, nr, b0, nb, 0x00);
+                    qk_gemm_strip_avx2(y + r0, ldy, pw, ps, pm, nr, K, nb, a, ad + b0, corr + b0, M, b0 > 0);
                 }
             }
         }
         return;
     }
 #endif
-    (void)corr; (void)scratch;
-    gemm_q8_scalar(y, ldy, w, type, rows, K, aq, ad, M);
+    (void)scratch;
+    gemm_q8_scalar(y, ldy, w, type, rows, K, aq, ad, corr, M);
 }

@@ -21,8 +21,8 @@ static inline uint16_t load_u16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2)
 // u8 = w + 128, so dpbusd(u8 w, s8 a) over a block gives Σ w·a + 128 Σa; the accumulator starts
 // at corr = −128 Σa. Registers at MR = 4: 8 int32 + 8 float accumulators, 2 weight vectors, scales.
 
-INLINE AVX512 void tile_avx512(float *y, size_t ldy, const uint8_t *pw, const float *ps, size_t K,
-                               size_t nb, const int8_t *aq, const float *ad, const int32_t *corr,
+INLINE AVX512 void tile_avx512(float *y, size_t ldy, const uint8_t *pw, const float *ps, const float *pm,
+                               size_t K, size_t nb, const int8_t *aq, const float *ad, const int32_t *corr,
                                int mr, __mmask16 k0, __mmask16 k1, int accumulate) {
     size_t nbr = K / QK;   // blocks per activation row; this call covers blocks 0..<nb of aq/ad/corr
     __m512 f[4][2];
@@ -51,6 +51,14 @@ INLINE AVX512 void tile_avx512(float *y, size_t ldy, const uint8_t *pw, const fl
             f[m][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[m][0]), _mm512_mul_ps(d0, da), f[m][0]);
             f[m][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[m][1]), _mm512_mul_ps(d1, da), f[m][1]);
         }
+        if (pm) {   // offsets: + m·(da·Σa), Σa = −corr / 128
+            __m512 m0 = _mm512_loadu_ps(pm + b * QK_GEMM_NR), m1 = _mm512_loadu_ps(pm + b * QK_GEMM_NR + 16);
+            for (int m = 0; m < mr; m++) {
+                __m512 sa = _mm512_set1_ps(ad[m * nbr + b] * (float)(-corr[m * nbr + b] / 128));
+                f[m][0] = _mm512_fmadd_ps(m0, sa, f[m][0]);
+                f[m][1] = _mm512_fmadd_ps(m1, sa, f[m][1]);
+            }
+        }
     }
     for (int m = 0; m < mr; m++) {
         _mm512_mask_storeu_ps(y + m * ldy, k0, f[m][0]);
@@ -58,14 +66,14 @@ INLINE AVX512 void tile_avx512(float *y, size_t ldy, const uint8_t *pw, const fl
     }
 }
 
-AVX512 void qk_gemm_strip_avx512(float *y, size_t ldy, const uint8_t *pw, const float *ps, size_t rows,
+AVX512 void qk_gemm_strip_avx512(float *y, size_t ldy, const uint8_t *pw, const float *ps, const float *pm, size_t rows,
                                  size_t K, size_t nb, const int8_t *aq, const float *ad, const int32_t *corr,
                                  size_t M, int accumulate) {
     size_t nbr = K / QK;
     __mmask16 k0 = rows >= 16 ? 0xFFFF : (__mmask16)((1u << rows) - 1);
     __mmask16 k1 = rows >= 32 ? 0xFFFF : rows <= 16 ? 0 : (__mmask16)((1u << (rows - 16)) - 1);
     size_t i = 0;
-#define TILE(mr) tile_avx512(y + i * ldy, ldy, pw, ps, K, nb, aq + i * K, ad + i * nbr, corr + i * nbr, mr, k0, k1, accumulate)
+#define TILE(mr) tile_avx512(y + i * ldy, ldy, pw, ps, pm, K, nb, aq + i * K, ad + i * nbr, corr + i * nbr, mr, k0, k1, accumulate)
     for (; i + 4 <= M; i += 4) TILE(4);
     switch (M - i) {   // constant MR per call so the tile's loops unroll and stay in registers
     case 3: TILE(3); break;
@@ -78,8 +86,9 @@ AVX512 void qk_gemm_strip_avx512(float *y, size_t ldy, const uint8_t *pw, const 
 // ---- AVX2: signed weights; |w| (unsigned) times sign(w)·a (signed) with maddubs, so byte pairs stay
 // below 2·128·127. MR activation rows × 8 weight rows (one ymm) per tile, four tiles across the strip.
 
-INLINE AVX2 void tile_avx2(float *out, size_t ldy, const uint8_t *pw, const float *ps, size_t K, size_t nb,
-                           const int8_t *aq, const float *ad, int mr, size_t valid, int accumulate) {
+INLINE AVX2 void tile_avx2(float *out, size_t ldy, const uint8_t *pw, const float *ps, const float *pm, size_t K,
+                           size_t nb, const int8_t *aq, const float *ad, const int32_t *corr, int mr, size_t valid,
+                           int accumulate) {
     size_t nbr = K / QK;
     const __m256i ones = _mm256_set1_epi16(1);
     __m256 f[4];
@@ -99,6 +108,11 @@ INLINE AVX2 void tile_avx2(float *out, size_t ldy, const uint8_t *pw, const floa
         __m256 d = _mm256_loadu_ps(ps + b * QK_GEMM_NR);
         for (int m = 0; m < mr; m++)
             f[m] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[m]), _mm256_mul_ps(d, _mm256_set1_ps(ad[m * nbr + b])), f[m]);
+        if (pm) {
+            __m256 mv = _mm256_loadu_ps(pm + b * QK_GEMM_NR);
+            for (int m = 0; m < mr; m++)
+                f[m] = _mm256_fmadd_ps(mv, _mm256_set1_ps(ad[m * nbr + b] * (float)(-corr[m * nbr + b] / 128)), f[m]);
+        }
     }
     for (int m = 0; m < mr; m++) {
         float t[8];
@@ -107,14 +121,15 @@ INLINE AVX2 void tile_avx2(float *out, size_t ldy, const uint8_t *pw, const floa
     }
 }
 
-AVX2 void qk_gemm_strip_avx2(float *y, size_t ldy, const uint8_t *pw, const float *ps, size_t rows,
-                             size_t K, size_t nb, const int8_t *aq, const float *ad, size_t M, int accumulate) {
+AVX2 void qk_gemm_strip_avx2(float *y, size_t ldy, const uint8_t *pw, const float *ps, const float *pm, size_t rows,
+                             size_t K, size_t nb, const int8_t *aq, const float *ad, const int32_t *corr, size_t M,
+                             int accumulate) {
     size_t nbr = K / QK;
     for (size_t q = 0; q * 8 < rows; q++) {   // 8 weight rows at a time: lanes 8q..8q+7 of the strip
         const uint8_t *p = pw + q * 32;
-        const float *s = ps + q * 8;
+        const float *s = ps + q * 8, *mq = pm ? pm + q * 8 : NULL;
         size_t valid = rows - q * 8 < 8 ? rows - q * 8 : 8, i = 0;
-#define TILE(mr) tile_avx2(y + i * ldy + q * 8, ldy, p, s, K, nb, aq + i * K, ad + i * nbr, mr, valid, accumulate)
+#define TILE(mr) tile_avx2(y + i * ldy + q * 8, ldy, p, s, mq, K, nb, aq + i * K, ad + i * nbr, corr + i * nbr, mr, valid, accumulate)
         for (; i + 4 <= M; i += 4) TILE(4);
         switch (M - i) {
         case 3: TILE(3); break;

@@ -32,14 +32,32 @@ uint16_t qk_fp32_to_fp16(float f) {
     return (uint16_t)((sign >> 16) | (shl1_w > 0xFF000000u ? 0x7E00u : nonsign));
 }
 
+size_t qk_block_elements(int type) {
+    switch (type) {
+    case QK_TYPE_F32: case QK_TYPE_F16: return 1;
+    case QK_TYPE_Q8_0: case QK_TYPE_Q4_0: case QK_TYPE_Q4_1: case QK_TYPE_Q5_0: case QK_TYPE_Q5_1: case QK_TYPE_IQ4_NL:
+        return QK;
+    case QK_TYPE_Q2_K: case QK_TYPE_Q3_K: case QK_TYPE_Q4_K: case QK_TYPE_Q5_K: case QK_TYPE_Q6_K: return QK_K;
+    default: return 0;
+    }
+}
+
 size_t qk_row_bytes(int type, size_t K) {
     switch (type) {
     case QK_TYPE_F32: return K * 4;
     case QK_TYPE_F16: return K * 2;
     case QK_TYPE_Q8_0: return K / QK * sizeof(qk_block_q8_0);
-    case QK_TYPE_Q4_0: return K / QK * sizeof(qk_block_q4_0);
-    default: return 0;
+    case QK_TYPE_Q4_0: case QK_TYPE_IQ4_NL: return K / QK * sizeof(qk_block_q4_0);
+    case QK_TYPE_Q4_1: return K / QK * sizeof(qk_block_q4_1);
+    case QK_TYPE_Q5_0: return K / QK * sizeof(qk_block_q5_0);
+    case QK_TYPE_Q5_1: return K / QK * sizeof(qk_block_q5_1);
+    default: return qk_is_k_type(type) ? K / QK_K * qk_k_block_bytes(type) : 0;
     }
+}
+
+int qk_activation_kind(int type) {
+    if (qk_is_k_type(type)) return QK_ACTIVATION_Q8_K;
+    return qk_block_elements(type) == QK ? QK_ACTIVATION_BLOCKS32 : QK_ACTIVATION_FLOAT;
 }
 
 int qk_quant_best_isa(void) {
@@ -98,6 +116,8 @@ void qk_quantize_rows(void *dst, const float *src, int type, size_t rows, size_t
     case QK_TYPE_F16: for (size_t i = 0; i < n; i++) ((uint16_t *)dst)[i] = qk_fp32_to_fp16(src[i]); break;
     case QK_TYPE_Q8_0: for (size_t b = 0; b < n / QK; b++) quantize_block_q8_0((qk_block_q8_0 *)dst + b, src + b * QK); break;
     case QK_TYPE_Q4_0: for (size_t b = 0; b < n / QK; b++) quantize_block_q4_0((qk_block_q4_0 *)dst + b, src + b * QK); break;
+    case QK_TYPE_Q4_1: case QK_TYPE_Q5_0: case QK_TYPE_Q5_1: case QK_TYPE_IQ4_NL: qk_quantize_blocks32(dst, src, type, n); break;
+    default: if (qk_is_k_type(type)) qk_quantize_k(dst, src, type, n); break;
     }
 }
 
@@ -123,6 +143,8 @@ QK_CLONES void qk_dequantize_rows(float *dst, const void *src, int type, size_t 
             }
         }
         break;
+    case QK_TYPE_Q4_1: case QK_TYPE_Q5_0: case QK_TYPE_Q5_1: case QK_TYPE_IQ4_NL: qk_dequantize_blocks32(dst, src, type, n); break;
+    default: if (qk_is_k_type(type)) qk_dequantize_k(dst, src, type, n); break;
     }
 }
 
@@ -187,22 +209,28 @@ static float dot_q4_0_scalar(const void *wv, const int8_t *aq, const float *ad, 
 #define QK_DISPATCH(isa, name, args) (name##_scalar args)
 #endif
 
+static inline int is_blocks32(int type) {
+    return type == QK_TYPE_Q4_1 || type == QK_TYPE_Q5_0 || type == QK_TYPE_Q5_1 || type == QK_TYPE_IQ4_NL;
+}
+
 void qk_matvec_rows_many(float *const *ys, const void *w, int type, size_t rows, size_t K, const float *const *xs,
                          const int8_t *const *aq, const float *const *ad, const int32_t *const *corr, size_t count,
                          int isa) {
     isa = resolve_isa(isa);
     size_t rb = qk_row_bytes(type, K), nb = K / QK;
 #if QK_X86
-    if (isa == QK_ISA_AVX512 && (type == QK_TYPE_Q8_0 || type == QK_TYPE_Q4_0)) {
+    if (isa == QK_ISA_AVX512 && (type == QK_TYPE_Q8_0 || type == QK_TYPE_Q4_0 || is_blocks32(type) || qk_is_k_type(type))) {
         for (size_t s0 = 0; s0 < count; s0 += QK_MULTI) {
             size_t n = count - s0 < QK_MULTI ? count - s0 : QK_MULTI;
             if (type == QK_TYPE_Q8_0) qk_matvec_multi_q8_0_avx512(ys + s0, w, rows, rb, aq + s0, ad + s0, corr + s0, nb, n);
-            else qk_matvec_multi_q4_0_avx512(ys + s0, w, rows, rb, aq + s0, ad + s0, corr + s0, nb, n);
+            else if (type == QK_TYPE_Q4_0) qk_matvec_multi_q4_0_avx512(ys + s0, w, rows, rb, aq + s0, ad + s0, corr + s0, nb, n);
+            else if (is_blocks32(type)) qk_matvec_multi_blocks32_avx512(ys + s0, w, type, rows, rb, aq + s0, ad + s0, corr + s0, nb, n);
+            else qk_matvec_multi_k_avx512(ys + s0, w, type, rows, rb, (const qk_block_q8_K *const *)(aq + s0), K / QK_K, n);
         }
         return;
     }
 #endif
-    // Other formats and ISAs: tiles of about 64 KB of rows, each applied to every activation while cached.
+    // Other ISAs: tiles of about 64 KB of rows, each applied to every activation while cached.
     size_t tile = (64 << 10) / rb;
     if (tile < 16) tile = 16;
     for (size_t lo = 0; lo < rows; lo += tile) {
@@ -218,10 +246,13 @@ void qk_matvec_rows(float *y, const void *w, int type, size_t rows, size_t K, co
                     const int8_t *aq, const float *ad, const int32_t *corr, int isa) {
     isa = resolve_isa(isa);
     size_t rb = qk_row_bytes(type, K), nb = K / QK;
+    const qk_block_q8_K *a8k = (const qk_block_q8_K *)(const void *)aq;
 #if QK_X86
     if (isa == QK_ISA_AVX512 && type == QK_TYPE_Q8_0) { qk_matvec_q8_0_avx512(y, w, rows, rb, aq, ad, corr, nb); return; }
     if (isa == QK_ISA_AVX512 && type == QK_TYPE_Q4_0) { qk_matvec_q4_0_avx512(y, w, rows, rb, aq, ad, corr, nb); return; }
     if (isa == QK_ISA_AVX512 && type == QK_TYPE_F32) { qk_matvec_f32_avx512(y, w, rows, K, x); return; }
+    if (isa == QK_ISA_AVX512 && is_blocks32(type)) { qk_matvec_blocks32_avx512(y, w, type, rows, rb, aq, ad, corr, nb); return; }
+    if (isa == QK_ISA_AVX512 && qk_is_k_type(type)) { qk_matvec_k_avx512(y, w, type, rows, rb, a8k, K / QK_K); return; }
 #endif
     for (size_t r = 0; r < rows; r++) {
         const void *row = (const char *)w + r * rb;
@@ -238,6 +269,15 @@ void qk_matvec_rows(float *y, const void *w, int type, size_t rows, size_t K, co
             break;
         case QK_TYPE_Q4_0:
             v = QK_DISPATCH(isa, dot_q4_0, (row, aq, ad, corr, nb));
+            break;
+        default:
+#if QK_X86
+            if (isa == QK_ISA_AVX2) {
+                v = is_blocks32(type) ? qk_dot_blocks32_avx2(row, type, aq, ad, corr, nb) : qk_dot_k_avx2(row, type, a8k, K / QK_K);
+                break;
+            }
+#endif
+            v = is_blocks32(type) ? qk_dot_blocks32_scalar(row, type, aq, ad, corr, nb) : qk_dot_k_scalar(row, type, a8k, K / QK_K);
             break;
         }
         y[r] = v;

@@ -74,16 +74,16 @@ public enum GGMLType: UInt32, CaseIterable, Sendable {
     /// Whether ``GGUFQuantization/dequantize(_:type:count:)`` can decode this type.
     public var isDecodable: Bool {
         switch self {
-        case .f32, .f16, .bf16, .f64, .q8_0, .q4_0, .i8, .i16, .i32, .i64: return true
-        default: return false
+        case .f32, .f16, .bf16, .f64, .i8, .i16, .i32, .i64: return true
+        default: return GGUFQuantization.blockTypes.contains(self)
         }
     }
 
     /// Whether ``GGUFQuantization/quantize(_:to:)`` can encode this type from floats.
     public var isEncodable: Bool {
         switch self {
-        case .f32, .f16, .bf16, .q8_0, .q4_0: return true
-        default: return false
+        case .f32, .f16, .bf16: return true
+        default: return GGUFQuantization.blockTypes.contains(self)
         }
     }
 

@@ -1,26 +1,43 @@
-// Block quantization for GGUF tensors, bit-exact with ggml's reference quantizers (ggml-quants.c,
-// mirrored in gguf-py quants.py): Q8_0 = fp16 scale + 32 int8, Q4_0 = fp16 scale + 16 bytes of
-// nibbles (element j in the low nibble of byte j, element j+16 in the high nibble), plus F16/BF16.
+// Block quantization for GGUF tensors. One implementation: the C kernels' qk_quantize_rows /
+// qk_dequantize_rows (CQuillKernels), which follow ggml's reference quantizers bit for bit and decode
+// with gguf-py's float operations; this file only checks sizes and adds F16 / BF16 / F64 / integers.
+
+import CQuillKernels
 
 /// Quantizers and dequantizers for the GGUF tensor types Quill can encode and decode.
 ///
 /// ```swift
-/// let blocks = try GGUFQuantization.quantizeQ8_0(weights)          // weights.count % 32 == 0
-/// let approx = try GGUFQuantization.dequantizeQ8_0(blocks, count: weights.count)
+/// let blocks = try GGUFQuantization.quantize(weights, to: .q4_K)          // weights.count % 256 == 0
+/// let approx = try GGUFQuantization.dequantize(blocks, type: .q4_K, count: weights.count)
 /// ```
 public enum GGUFQuantization {
     /// Elements per Q8_0 / Q4_0 block.
     public static let blockSize = 32
 
-    /// Encodes floats as `type` (F32, F16, BF16, Q8_0 or Q4_0).
+    /// The block formats both directions run through the C kernels.
+    static let blockTypes: [GGMLType] = [.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .iq4_NL, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
+
+    /// Encodes floats as `type` (F32, F16, BF16, or a block format ``GGMLType/isEncodable`` lists).
     public static func quantize(_ values: [Float], to type: GGMLType) throws(GGUFError) -> [UInt8] {
         switch type {
         case .f32: return FloatCodec.encode(values, as: .f32)
         case .f16: return FloatCodec.encode(values, as: .f16)
         case .bf16: return FloatCodec.encode(values, as: .bf16)
-        case .q8_0: return try quantizeQ8_0(values)
-        case .q4_0: return try quantizeQ4_0(values)
-        default: throw GGUFError(file: "quantize", "cannot encode \(type.name) (supported: F32, F16, BF16, Q8_0, Q4_0)")
+        default:
+            guard blockTypes.contains(type) else {
+                throw GGUFError(file: "quantize", "cannot encode \(type.name) (supported: F32, F16, BF16, "
+                    + blockTypes.map(\.name).joined(separator: ", ") + ")")
+            }
+            guard values.count % type.blockSize == 0 else {
+                throw GGUFError(file: "quantize", "\(type.name) needs a multiple of \(type.blockSize) elements, got \(values.count)")
+            }
+            var out = [UInt8](repeating: 0, count: values.count / type.blockSize * type.typeSize)
+            out.withUnsafeMutableBytes { raw in
+                values.withUnsafeBufferPointer { x in
+                    qk_quantize_rows(raw.baseAddress!, x.baseAddress!, Int32(type.rawValue), 1, values.count)
+                }
+            }
+            return out
         }
     }
 
@@ -42,113 +59,40 @@ public enum GGUFQuantization {
         case .i16: return FloatCodec.decode(bytes, as: .i16, count: count)
         case .i32: return FloatCodec.decode(bytes, as: .i32, count: count)
         case .i64: return FloatCodec.decode(bytes, as: .i64, count: count)
-        case .q8_0: return dequantizeQ8_0Blocks(bytes, count: count)
-        case .q4_0: return dequantizeQ4_0Blocks(bytes, count: count)
         default:
-            throw GGUFError(file: "dequantize",
-                            "\(type.name) cannot be decoded yet (supported: F32, F16, BF16, F64, I8–I64, Q8_0, Q4_0)")
+            guard blockTypes.contains(type) else {
+                throw GGUFError(file: "dequantize", "\(type.name) cannot be decoded yet (supported: F32, F16, BF16, F64, I8–I64, "
+                    + blockTypes.map(\.name).joined(separator: ", ") + ")")
+            }
+            if count == 0 { return [] }
+            return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+                qk_dequantize_rows(out.baseAddress!, bytes.baseAddress!, Int32(type.rawValue), 1, count)
+                initialized = count
+            }
         }
     }
 
     /// Q8_0: per block d = max|x| / 127, q = round-half-away(x · (1/d)), stored as fp16 d + 32 int8.
-    public static func quantizeQ8_0(_ values: [Float]) throws(GGUFError) -> [UInt8] {
-        try checkBlocks(values.count, "Q8_0")
-        var out = [UInt8](repeating: 0, count: values.count / blockSize * GGMLType.q8_0.typeSize)
-        out.withUnsafeMutableBytes { raw in
-            for b in 0..<(values.count / blockSize) {
-                let block = b * blockSize
-                var amax: Float = 0
-                for j in 0..<blockSize { amax = max(amax, abs(values[block + j])) }
-                let d = amax / 127
-                let id: Float = d != 0 ? 1 / d : 0
-                let base = b * GGMLType.q8_0.typeSize
-                raw.storeBytes(of: Float16(d).bitPattern.littleEndian, toByteOffset: base, as: UInt16.self)
-                for j in 0..<blockSize {
-                    let q = (values[block + j] * id).rounded(.toNearestOrAwayFromZero)
-                    raw[base + 2 + j] = UInt8(bitPattern: q.isNaN ? 0 : Int8(max(-128, min(127, q))))
-                }
-            }
-        }
-        return out
-    }
+    public static func quantizeQ8_0(_ values: [Float]) throws(GGUFError) -> [UInt8] { try quantize(values, to: .q8_0) }
 
     /// Q4_0: per block d = (the element of largest magnitude) / -8, q = min(15, trunc(x · (1/d) + 8.5)),
     /// stored as fp16 d + 16 bytes; byte j holds element j (low nibble) and element j + 16 (high nibble).
-    public static func quantizeQ4_0(_ values: [Float]) throws(GGUFError) -> [UInt8] {
-        try checkBlocks(values.count, "Q4_0")
-        var out = [UInt8](repeating: 0, count: values.count / blockSize * GGMLType.q4_0.typeSize)
-        out.withUnsafeMutableBytes { raw in
-            for b in 0..<(values.count / blockSize) {
-                let block = b * blockSize
-                var amax: Float = 0
-                var extreme: Float = 0
-                for j in 0..<blockSize where amax < abs(values[block + j]) {
-                    amax = abs(values[block + j])
-                    extreme = values[block + j]
-                }
-                let d = extreme / -8
-                let id: Float = d != 0 ? 1 / d : 0
-                let base = b * GGMLType.q4_0.typeSize
-                raw.storeBytes(of: Float16(d).bitPattern.littleEndian, toByteOffset: base, as: UInt16.self)
-                func nibble(_ x: Float) -> UInt8 {
-                    let t = (x * id + 8.5).rounded(.towardZero)
-                    return t.isNaN ? 0 : UInt8(max(0, min(15, t)))
-                }
-                for j in 0..<(blockSize / 2) {
-                    raw[base + 2 + j] = nibble(values[block + j]) | nibble(values[block + j + blockSize / 2]) << 4
-                }
-            }
-        }
-        return out
-    }
+    public static func quantizeQ4_0(_ values: [Float]) throws(GGUFError) -> [UInt8] { try quantize(values, to: .q4_0) }
 
     /// Decodes `count` Q8_0 elements: x = d · q.
     public static func dequantizeQ8_0(_ bytes: [UInt8], count: Int) throws(GGUFError) -> [Float] {
-        try bytes.withUnsafeBytes { raw in
-            Result { () throws(GGUFError) in try dequantize(raw, type: .q8_0, count: count) }
-        }.get()
+        try dequantize(bytes, type: .q8_0, count: count)
     }
 
     /// Decodes `count` Q4_0 elements: x = d · (q − 8).
     public static func dequantizeQ4_0(_ bytes: [UInt8], count: Int) throws(GGUFError) -> [Float] {
+        try dequantize(bytes, type: .q4_0, count: count)
+    }
+
+    /// Decodes `count` elements of `type` from an array of bytes.
+    public static func dequantize(_ bytes: [UInt8], type: GGMLType, count: Int) throws(GGUFError) -> [Float] {
         try bytes.withUnsafeBytes { raw in
-            Result { () throws(GGUFError) in try dequantize(raw, type: .q4_0, count: count) }
+            Result { () throws(GGUFError) in try dequantize(raw, type: type, count: count) }
         }.get()
-    }
-
-    private static func checkBlocks(_ count: Int, _ name: String) throws(GGUFError) {
-        guard count % blockSize == 0 else {
-            throw GGUFError(file: "quantize", "\(name) needs a multiple of \(blockSize) elements, got \(count)")
-        }
-    }
-
-    private static func scale(_ raw: UnsafeRawBufferPointer, _ offset: Int) -> Float {
-        Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self))))
-    }
-
-    private static func dequantizeQ8_0Blocks(_ raw: UnsafeRawBufferPointer, count: Int) -> [Float] {
-        [Float](unsafeUninitializedCapacity: count) { out, initialized in
-            for b in 0..<(count / blockSize) {
-                let base = b * GGMLType.q8_0.typeSize
-                let d = scale(raw, base)
-                for j in 0..<blockSize { out[b * blockSize + j] = Float(Int8(bitPattern: raw[base + 2 + j])) * d }
-            }
-            initialized = count
-        }
-    }
-
-    private static func dequantizeQ4_0Blocks(_ raw: UnsafeRawBufferPointer, count: Int) -> [Float] {
-        [Float](unsafeUninitializedCapacity: count) { out, initialized in
-            for b in 0..<(count / blockSize) {
-                let base = b * GGMLType.q4_0.typeSize
-                let d = scale(raw, base)
-                for j in 0..<(blockSize / 2) {
-                    let byte = raw[base + 2 + j]
-                    out[b * blockSize + j] = Float(Int(byte & 0x0F) - 8) * d
-                    out[b * blockSize + j + blockSize / 2] = Float(Int(byte >> 4) - 8) * d
-                }
-            }
-            initialized = count
-        }
     }
 }

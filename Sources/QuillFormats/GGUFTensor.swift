@@ -49,7 +49,7 @@ public struct GGUFTensor: @unchecked Sendable {
     /// A copy of the raw bytes.
     public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
 
-    /// The elements as Float (F32/F16/BF16/F64/integers convert, Q8_0 and Q4_0 dequantize).
+    /// The elements as Float (F32/F16/BF16/F64/integers convert, the block formats dequantize).
     public func dequantize() throws(GGUFError) -> [Float] {
         let result = withUnsafeBytes { raw in
             Result { () throws(GGUFError) in

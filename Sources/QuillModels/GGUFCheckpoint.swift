@@ -44,12 +44,13 @@ public enum GGUFCheckpoint {
     }
 
     /// Writes `model` (GPT or Llama) with `tokenizer` (nil: a placeholder vocabulary, see GGUFTokenizer)
-    /// as GGUF; 2-D tensors are stored as `type` (F32, F16, Q8_0, Q4_0), falling back to F16 for rows
-    /// that are not a multiple of the block size, as llama.cpp's converter does.
+    /// as GGUF; 2-D tensors are stored as `type` (F32, F16 or a block format), falling back as llama.cpp's
+    /// quantizer does for rows that are not a multiple of the block size (WeightType.fallback).
     public static func write(_ model: any LanguageModel, tokenizer: BPETokenizer?, to url: URL, type: GGMLType = .f32,
                              name: String? = nil) throws {
         guard let weightType = WeightType(rawValue: type.rawValue) else {
-            throw ModelError.unsupported("GGUF output type \(type.name); Quill writes F32, F16, Q8_0 and Q4_0")
+            throw ModelError.unsupported("GGUF output type \(type.name); Quill writes F32, F16 and "
+                + WeightType.allCases.filter(\.isQuantized).map(\.description).joined(separator: ", "))
         }
         let fileName = name ?? url.deletingPathExtension().lastPathComponent
         var writer: GGUFWriter
@@ -64,7 +65,7 @@ public enum GGUFCheckpoint {
             try GGUFHyperparameters.addLlama(llama.config, to: &writer)
             writer.addMetadata("general.name", .string(fileName))
             writer.addMetadata("general.file_type", .uint32(fileType(type)))
-            if type == .q8_0 || type == .q4_0 { writer.addMetadata("general.quantization_version", .uint32(2)) }
+            if weightType.isQuantized { writer.addMetadata("general.quantization_version", .uint32(2)) }
             let byName = Dictionary(llama.namedParameters.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
             for map in GGUFTensorMap.llama(llama.config) {
                 guard let tensor = byName[map.quill] else { continue }
@@ -85,16 +86,12 @@ public enum GGUFCheckpoint {
 
     static func storageType(_ type: GGMLType, shape: [Int]) -> GGMLType {
         guard shape.count >= 2 else { return .f32 }
-        return (shape.last ?? 1) % type.blockSize == 0 ? type : .f16
+        guard let weightType = WeightType(rawValue: type.rawValue) else { return type }
+        return GGMLType(rawValue: weightType.fallback(forInputs: shape.last ?? 1).rawValue)!
     }
 
     /// llama.cpp's `llama_ftype` for a whole-file type.
     static func fileType(_ type: GGMLType) -> UInt32 {
-        switch type {
-        case .f16: return 1
-        case .q4_0: return 2
-        case .q8_0: return 7
-        default: return 0
-        }
+        WeightType(rawValue: type.rawValue)?.llamaFileType ?? 0
     }
 }

@@ -1,7 +1,8 @@
 // Parameters of a GPT-2 / Llama-family model built straight from a GGUF file's tensors (names and
 // layouts from GGUFTensorMap). An F32 tensor whose layout is the model's is borrowed from the mapping;
-// every matmul weight in F32/F16/Q8_0/Q4_0 becomes a WeightMatrix view for inference, and its float
-// copy (a transpose or a dequantize) waits in PendingParameters until something reads it.
+// every matmul weight in a type the kernels run (F32, F16, Q8_0, Q4_0/1, Q5_0/1, IQ4_NL, Q2_K…Q6_K)
+// becomes a WeightMatrix view for inference (Llama's interleaved q/k rows included, through an output
+// order), and its float copy (a transpose, permutation or dequantize) waits in PendingParameters.
 import Foundation
 import QuillFormats
 import QuillNN
@@ -44,14 +45,24 @@ final class GGUFParameterSource {
         if let embeddingRows { pending.setEmbeddingRows(embeddingRows) }
     }
 
-    /// `name`'s GGUF tensor as a WeightMatrix view (nil for types the kernels do not run).
-    func matrix(_ entry: GGUFTensor) throws -> WeightMatrix? {
+    /// `name`'s GGUF tensor as a WeightMatrix view (nil for types the kernels do not run); output i
+    /// reads stored row outputOrder[i] when given.
+    func matrix(_ entry: GGUFTensor, outputOrder: [Int]? = nil) throws -> WeightMatrix? {
         guard entry.shape.count == 2, let type = WeightType(rawValue: entry.type.rawValue),
               entry.shape[1] % type.blockSize == 0 else { return nil }
         return try entry.withUnsafeBytes { raw in
             try WeightMatrix(borrowing: raw.baseAddress!, byteCount: raw.count, type: type, outputs: entry.shape[0],
-                             inputs: entry.shape[1], owner: file, name: entry.name)
+                             inputs: entry.shape[1], owner: file, name: entry.name, outputOrder: outputOrder)
         }
+    }
+
+    /// Model row → GGUF row for llama.cpp's RoPE interleave (GGUFTensorMapping.permuteRows): within each
+    /// head of hs rows, model row s·hs/2 + j is stored at 2j + s.
+    static func interleavedOrder(rows: Int, heads: Int) -> [Int] {
+        let hs = rows / max(1, heads), half = hs / 2
+        var order = Array(0..<rows)
+        for h in 0..<heads { for s in 0..<2 { for j in 0..<half { order[h * hs + s * half + j] = h * hs + 2 * j + s } } }
+        return order
     }
 
     private func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
@@ -69,8 +80,15 @@ final class GGUFParameterSource {
             if name == embeddingName, let rows = try matrix(entry) { embeddingRows = rows; deferred = true }
         case .transpose:
             if matmuls.contains(name), let m = try matrix(entry) { weights.set(name, m); deferred = true }
-        case .interleaveRoPE:
-            break   // llama.cpp's q/k row order differs from the model's: a float copy, applied by BLAS
+        case .interleaveRoPE(let heads):
+            // llama.cpp's q/k row order differs from the model's: a stored-format matrix runs in place and
+            // writes each output to its model row, its float copy permuted when filled; F32 ones are copied
+            // now (a permuted float weight, applied by BLAS as the borrowed F32 ones are).
+            let order = Self.interleavedOrder(rows: entry.shape[0], heads: heads)
+            if matmuls.contains(name), entry.type != .f32, entry.shape[0] % max(1, 2 * heads) == 0,
+               let m = try matrix(entry, outputOrder: order) {
+                weights.set(name, m); deferred = true
+            }
         }
         if deferred {
             let t = Tensor(shape: shape, storage: TensorStorage(lazyZerosCount: shape.reduce(1, *)))

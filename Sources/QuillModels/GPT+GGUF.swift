@@ -33,7 +33,7 @@ extension GPT {
         GGUFHyperparameters.addGPT2(c, to: &w)
         w.addMetadata("general.name", .string(name))
         w.addMetadata("general.file_type", .uint32(Self.fileType(type)))
-        if type == .q8_0 || type == .q4_0 { w.addMetadata("general.quantization_version", .uint32(2)) }
+        if type.isQuantized { w.addMetadata("general.quantization_version", .uint32(2)) }
         func add(_ name: String, _ t: Tensor, _ layout: WeightLayout? = nil) throws {
             guard let layout else { try w.addTensor(name: name, shape: t.shape, floats: t.scalars, as: .f32); return }
             let m = try InferenceWeights.convert(t, layout: layout, type: type)            // (out, in) rows
@@ -56,6 +56,6 @@ extension GPT {
 
     /// llama.cpp's `general.file_type` (LLAMA_FTYPE_*) for a file mostly in `type`.
     static func fileType(_ type: WeightType) -> UInt32 {
-        switch type { case .f32: 0; case .f16: 1; case .q4_0: 2; case .q8_0: 7 }
+        type.llamaFileType
     }
 }

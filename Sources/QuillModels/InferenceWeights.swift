@@ -25,7 +25,7 @@ public final class InferenceWeights {
 
     static func convert(_ w: Tensor, layout: WeightLayout, type: WeightType) throws(WeightMatrixError) -> WeightMatrix {
         let inputs = layout == .outputByInput ? w.shape[1] : w.shape[0]
-        let usable = inputs % type.blockSize == 0 ? type : .f16
+        let usable = type.fallback(forInputs: inputs)
         return try WeightMatrix(tensor: w, layout: layout, type: usable)
     }
 

@@ -1,20 +1,36 @@
-// Prefill for Q8_0 / Q4_0 weights without dequantizing: the M activation rows are quantized per
-// 32-block once (as decode does for one row) and every worker multiplies its range of output rows
-// with the int8 GEMM kernels (qk_gemm_q8_rows), exact int32 block sums scaled in float.
+// Prefill for the block formats without dequantizing: the M activation rows are quantized once (per
+// 32-block, or to Q8_K for the k-quants, as decode does for one row) and every worker multiplies its
+// range of output rows with the int8 GEMM kernels (qk_gemm_q8_rows / qk_gemm_k_rows), exact int32
+// block sums scaled in float.
 import CQuillKernels
 import Foundation
 
-/// M activation rows of K features quantized per 32-block for the int8 GEMM (qk_quantize_activation_rows).
+/// M activation rows of K features quantized for the int8 GEMMs: per 32-block (q, d, corr; see
+/// qk_quantize_activation_rows), or for the k-quants as M rows of Q8_K blocks at `q` (d, corr unused).
 public final class QuantizedActivationRows {
     public let rows: Int, count: Int
     public let q: UnsafeMutablePointer<Int8>
     public let d: UnsafeMutablePointer<Float>
     public let corr: UnsafeMutablePointer<Int32>
 
-    /// x: (M, K) row-major floats; rows are quantized in parallel.
-    public init(_ x: UnsafePointer<Float>, rows M: Int, count K: Int) {
+    /// x: (M, K) row-major floats, quantized per 32-block; rows are quantized in parallel.
+    public convenience init(_ x: UnsafePointer<Float>, rows M: Int, count K: Int) { self.init(x, rows: M, count: K, for: .q8_0) }
+
+    /// x: (M, K) row-major floats, quantized as `type`'s GEMM reads them; rows in parallel.
+    public init(_ x: UnsafePointer<Float>, rows M: Int, count K: Int, for type: WeightType) {
         rows = M
         count = K
+        if type.isKQuant {
+            let rowBytes = qk_activation_q8k_bytes(K)
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: max(64, M * rowBytes), alignment: 64)
+            q = raw.bindMemory(to: Int8.self, capacity: M * rowBytes)
+            d = .allocate(capacity: 1)
+            corr = .allocate(capacity: 1)
+            Parallel.forEachChunk(M, minimumChunk: 16) { r in
+                qk_quantize_activation_q8k(raw + r.lowerBound * rowBytes, x + r.lowerBound * K, r.count, K, KernelISA.best.rawValue)
+            }
+            return
+        }
         let nb = K / 32
         q = .allocate(capacity: max(1, M * K))
         d = .allocate(capacity: max(1, M * nb))
@@ -32,7 +48,7 @@ public final class QuantizedActivationRows {
 }
 
 extension WeightMatrix {
-    /// Whether Q8_0 / Q4_0 prefill takes the int8 GEMM: on by default where AVX-512 VNNI is available
+    /// Whether block-format prefill takes the int8 GEMM: on by default where AVX-512 VNNI is available
     /// (measured faster than dequantize + sgemm there; see BENCHMARKS.md), off with QUILL_INT8_GEMM=0
     /// or forced on with QUILL_INT8_GEMM=1.
     public static let int8GemmEnabled: Bool = {
@@ -43,21 +59,25 @@ extension WeightMatrix {
         }
     }()
 
-    /// y (M, outputs) = x (M, inputs) · Wᵀ through the int8 GEMM (Q8_0 / Q4_0 only), overwriting y.
+    /// y (M, outputs) = x (M, inputs) · Wᵀ through the int8 GEMM (block formats only), overwriting y;
+    /// outputs in stored row order (`gemm` applies `outputOrder`).
     public func int8Gemm(_ x: UnsafePointer<Float>, rows M: Int, into y: UnsafeMutablePointer<Float>,
                          isa: KernelISA = .best) {
-        precondition(type == .q8_0 || type == .q4_0, "WeightMatrix.int8Gemm: \(type) has no int8 blocks")
-        let N = outputs, K = inputs
-        let a = QuantizedActivationRows(x, rows: M, count: K)
-        let scratchBytes = qk_gemm_q8_scratch_bytes(K)
+        precondition(type.isQuantized, "WeightMatrix.int8Gemm: \(type) has no int8 blocks")
+        let N = outputs, K = inputs, t = Int32(type.rawValue)
+        let a = QuantizedActivationRows(x, rows: M, count: K, for: type)
+        let scratchBytes = type.isKQuant ? 0 : qk_gemm_q8_scratch_bytes(K)
         // Whole 32-row strips per worker, so only the last strip of the matrix is partial.
         let strips = (N + 31) / 32
         Parallel.forEachChunk(strips, minimumChunk: 2) { chunk in
             let lo = chunk.lowerBound * 32, hi = min(N, chunk.upperBound * 32)
+            if type.isKQuant {
+                qk_gemm_k_rows(y + lo, N, base + lo * rowBytes, t, hi - lo, K, a.q, M, isa.rawValue)
+                return
+            }
             let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
             defer { scratch.deallocate() }
-            qk_gemm_q8_rows(y + lo, N, base + lo * rowBytes, Int32(type.rawValue), hi - lo, K,
-                            a.q, a.d, a.corr, M, scratch, isa.rawValue)
+            qk_gemm_q8_rows(y + lo, N, base + lo * rowBytes, t, hi - lo, K, a.q, a.d, a.corr, M, scratch, isa.rawValue)
         }
         withExtendedLifetime(a) {}
     }

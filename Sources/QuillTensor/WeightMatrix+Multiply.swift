@@ -1,7 +1,7 @@
 // y = x · Wᵀ (+ b) for a WeightMatrix. Decode (a few rows of x): matrix × vector with rows split
-// over the workers, the int8 formats quantizing x per 32-block first. Prefill (many rows): the int8
-// GEMM for Q8_0 / Q4_0 (WeightMatrix+Int8Gemm.swift), else BLAS sgemm on the F32 rows directly or
-// on F32 panels dequantized from the stored blocks per worker.
+// over the workers, the block formats quantizing x first (per 32-block, or to Q8_K for the k-quants).
+// Prefill (many rows): the int8 GEMMs (WeightMatrix+Int8Gemm.swift), else BLAS sgemm on the F32 rows
+// directly or on F32 panels dequantized from the stored blocks per worker.
 import CQuillKernels
 
 /// Which kernel family runs a product; `.best` picks the fastest this CPU supports.
@@ -12,19 +12,33 @@ public enum KernelISA: Int32, Sendable, CaseIterable {
     public static var available: KernelISA { KernelISA(rawValue: qk_quant_best_isa()) ?? .scalar }
 }
 
-/// A K-element activation quantized per 32-block for the int8 kernels (see qk_quantize_activation).
+/// A K-element activation quantized for a block format's kernels: per 32-block (q, d, corr; see
+/// qk_quantize_activation), or for the k-quants as Q8_K super-blocks, whose bytes `q` points at
+/// (qk_quantize_activation_q8k; d and corr unused).
 public final class QuantizedActivation {
     public let count: Int
     public let q: UnsafeMutablePointer<Int8>
     public let d: UnsafeMutablePointer<Float>
     public let corr: UnsafeMutablePointer<Int32>
 
-    public init(_ x: UnsafePointer<Float>, count K: Int) {
+    /// x quantized per 32-block (the Q8_0 … IQ4_NL activation).
+    public convenience init(_ x: UnsafePointer<Float>, count K: Int) { self.init(x, count: K, for: .q8_0) }
+
+    /// x quantized as `type`'s kernels read it.
+    public init(_ x: UnsafePointer<Float>, count K: Int, for type: WeightType) {
         count = K
-        q = .allocate(capacity: max(1, K))
-        d = .allocate(capacity: max(1, K / 32))
-        corr = .allocate(capacity: max(1, K / 32 * 8))
-        qk_quantize_activation(q, d, corr, x, K)
+        if type.isKQuant {
+            q = UnsafeMutableRawPointer.allocate(byteCount: max(64, qk_activation_q8k_bytes(K)), alignment: 64)
+                .bindMemory(to: Int8.self, capacity: qk_activation_q8k_bytes(K))
+            d = .allocate(capacity: 1)
+            corr = .allocate(capacity: 1)
+            qk_quantize_activation_q8k(q, x, 1, K, KernelISA.best.rawValue)
+        } else {
+            q = .allocate(capacity: max(1, K))
+            d = .allocate(capacity: max(1, K / 32))
+            corr = .allocate(capacity: max(1, K / 32 * 8))
+            qk_quantize_activation(q, d, corr, x, K)
+        }
     }
 
     deinit {
@@ -55,7 +69,16 @@ extension WeightMatrix {
 
     /// y (outputs) = W · x (inputs), output rows split over the `Parallel` workers.
     public func matvec(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, isa: KernelISA = .best) {
-        let activation = type == .q8_0 || type == .q4_0 ? QuantizedActivation(x, count: inputs) : nil
+        if outputOrder != nil {
+            reordering(rows: 1, into: y) { stored in matvec(storedOrder: x, into: stored, isa: isa) }
+        } else {
+            matvec(storedOrder: x, into: y, isa: isa)
+        }
+    }
+
+    /// `matvec` with outputs in stored row order.
+    func matvec(storedOrder x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, isa: KernelISA) {
+        let activation = type.isQuantized ? QuantizedActivation(x, count: inputs, for: type) : nil
         forEachWorkerRows { lo, hi in
             qk_matvec_rows(y + lo, base + lo * rowBytes, Int32(type.rawValue), hi - lo, inputs, x,
                            activation?.q, activation?.d, activation?.corr, isa.rawValue)
@@ -85,7 +108,18 @@ extension WeightMatrix {
             if let x = xs.first { matvec(x, into: ys[0], isa: isa) }
             return
         }
-        let activations = type == .q8_0 || type == .q4_0 ? xs.map { QuantizedActivation($0, count: inputs) } : nil
+        if outputOrder != nil {
+            let stored = TensorStorage(count: xs.count * outputs)
+            matvec(many: xs, storedOrder: (0..<xs.count).map { stored.pointer + $0 * outputs }, isa: isa)
+            for (s, y) in ys.enumerated() { reorder(stored.pointer + s * outputs, into: y) }
+            return
+        }
+        matvec(many: xs, storedOrder: ys, isa: isa)
+    }
+
+    /// `matvec(many:)` with outputs in stored row order.
+    func matvec(many xs: [UnsafePointer<Float>], storedOrder ys: [UnsafeMutablePointer<Float>], isa: KernelISA) {
+        let activations = type.isQuantized ? xs.map { QuantizedActivation($0, count: inputs, for: type) } : nil
         let xp: [UnsafePointer<Float>?] = xs
         let aq: [UnsafePointer<Int8>?]? = activations?.map { UnsafePointer($0.q) }
         let ad: [UnsafePointer<Float>?]? = activations?.map { UnsafePointer($0.d) }
@@ -98,17 +132,22 @@ extension WeightMatrix {
         withExtendedLifetime(activations) {}
     }
 
-    /// y (M, outputs) = x (M, inputs) · Wᵀ, overwriting y: the int8 GEMM for Q8_0 / Q4_0 where enabled
-    /// (`int8GemmEnabled`), otherwise sgemm on F32 weights or on dequantized panels.
+    /// y (M, outputs) = x (M, inputs) · Wᵀ, overwriting y: the int8 GEMM for the block formats where
+    /// enabled (`int8GemmEnabled`), otherwise sgemm on F32 weights or on dequantized panels.
     public func gemm(_ x: UnsafePointer<Float>, rows M: Int, into y: UnsafeMutablePointer<Float>, isa: KernelISA = .best) {
-        if (type == .q8_0 || type == .q4_0) && Self.int8GemmEnabled {
+        if outputOrder != nil {
+            reordering(rows: M, into: y) { stored in
+                if type.isQuantized && Self.int8GemmEnabled { int8Gemm(x, rows: M, into: stored, isa: isa) } else { sgemm(x, rows: M, into: stored) }
+            }
+        } else if type.isQuantized && Self.int8GemmEnabled {
             int8Gemm(x, rows: M, into: y, isa: isa)
         } else {
             sgemm(x, rows: M, into: y)
         }
     }
 
-    /// y (M, outputs) = x (M, inputs) · Wᵀ through sgemm (dequantizing non-F32 weights), overwriting y.
+    /// y (M, outputs) = x (M, inputs) · Wᵀ through sgemm (dequantizing non-F32 weights), overwriting y;
+    /// outputs in stored row order (`gemm` applies `outputOrder`).
     public func sgemm(_ x: UnsafePointer<Float>, rows M: Int, into y: UnsafeMutablePointer<Float>) {
         let N = outputs, K = inputs
         if type == .f32 {
@@ -123,11 +162,24 @@ extension WeightMatrix {
             var lo = cols.lowerBound
             while lo < cols.upperBound {
                 let hi = min(cols.upperBound, lo + rows)
-                dequantizeRows(lo..<hi, into: panel.pointer)                                  // (hi − lo, K)
+                qk_dequantize_rows(panel.pointer, base + lo * rowBytes, Int32(type.rawValue), hi - lo, K)   // (hi − lo, K)
                 BLAS.sgemmSerial(transposeA: false, transposeB: true, m: M, n: hi - lo, k: K, a: x, lda: K,
                                  b: panel.pointer, ldb: K, beta: 0, c: y + lo, ldc: N)
                 lo = hi
             }
         }
+    }
+
+    /// `body` writes M rows of outputs in stored order into scratch; y gets them in output order.
+    func reordering(rows M: Int, into y: UnsafeMutablePointer<Float>, _ body: (UnsafeMutablePointer<Float>) -> Void) {
+        let stored = TensorStorage(count: M * outputs)
+        body(stored.pointer)
+        for i in 0..<M { reorder(stored.pointer + i * outputs, into: y + i * outputs) }
+    }
+
+    /// y[r] = stored[outputOrder[r]] for one row of outputs.
+    func reorder(_ stored: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        guard let order = outputOrder else { y.update(from: stored, count: outputs); return }
+        for r in 0..<outputs { y[r] = stored[order[r]] }
     }
 }

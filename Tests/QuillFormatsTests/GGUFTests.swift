@@ -82,11 +82,11 @@ import Testing
 
     @Test func undecodableTypesGiveAClearError() throws {
         var writer = GGUFWriter()
-        try writer.addTensor(name: "k", type: .q6_K, shape: [256], bytes: [UInt8](repeating: 0, count: 210))
+        try writer.addTensor(name: "k", type: .iq2_XXS, shape: [256], bytes: [UInt8](repeating: 0, count: 66))
         let file = try GGUFFile(bytes: writer.serialized(), fileName: "k.gguf")
-        #expect(file.tensors[0].type.name == "Q6_K")
-        #expect(throws: GGUFError(file: "k.gguf",
-                                  "tensor 'k': Q6_K cannot be decoded yet (supported: F32, F16, BF16, F64, I8–I64, Q8_0, Q4_0)")) {
+        #expect(file.tensors[0].type.name == "IQ2_XXS")
+        #expect(throws: GGUFError(file: "k.gguf", "tensor 'k': IQ2_XXS cannot be decoded yet (supported: F32, F16, BF16, "
+                                  + "F64, I8–I64, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K)")) {
             try file.dequantize(named: "k")
         }
     }

@@ -1,4 +1,4 @@
-// Inference through F32/F16/Q8_0/Q4_0 weight matrices on the reference fixtures: logits stay within
+// Inference through every weight format's matrices on the reference fixtures: logits stay within
 // a stated tolerance of the float model (prefill and cached decode), and greedy picks agree wherever
 // the float model's top-1 margin exceeds that tolerance. Training paths never see the matrices.
 import Foundation
@@ -13,7 +13,11 @@ struct QuantizedInferenceTests {
     /// Max |Δlogit| allowed against the float model; these fixtures' logits span ±6. The tiny models
     /// (one 32-block per row) are a worst case: with Q8_0 the weight rounding alone moves logits by
     /// 0.11 and the activation rounding adds 0.07 (measured); Q4_0 weights alone move them by 3.6.
-    static let tolerance: [WeightType: Float] = [.f32: 1e-4, .f16: 2e-2, .q8_0: 0.3, .q4_0: 4]
+    /// Measured for the other formats (max over the fixtures): Q4_1 2.9, Q5_0 1.6, Q5_1 1.6, IQ4_NL 5.1
+    /// (llama_tiny; ≤ 2.3 elsewhere). The k-quants need 256-element rows, so on these 32-wide models
+    /// they run as llama.cpp's fallbacks (Q2_K / Q3_K → Q4_0, Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0).
+    static let tolerance: [WeightType: Float] = [.f32: 1e-4, .f16: 2e-2, .q8_0: 0.3, .q4_0: 4, .q4_1: 4, .q5_0: 2,
+                                                 .q5_1: 2, .iq4_NL: 6, .q2_K: 4, .q3_K: 4, .q4_K: 2, .q5_K: 2, .q6_K: 0.3]
 
     /// Logits for prefill of 10 tokens, then 6 single-token steps: (16, V).
     func run(_ model: any LanguageModel, _ ids: [Int]) throws -> [Float] {
@@ -59,16 +63,18 @@ struct QuantizedInferenceTests {
 
 @Suite("Int8 GEMM prefill")
 struct Int8PrefillTests {
-    /// A random GPT-2 (K = 128 and 512: several blocks per row) and the Llama fixture quantized to
+    /// A random GPT-2 (K = 128 and 512, or 256 and 1024 for the k-quants: several blocks per row; the
+    /// k-quant GEMM runs the decode kernel itself) and the Llama fixture quantized to
     /// `type`: logits of a 12-token prefill (the int8 GEMM where enabled) equal those of feeding the
     /// tokens one at a time (the decode matvec). Each activation row is quantized the same way on both
     /// paths, so only float summation order differs, but an upstream difference of one ulp can flip an
     /// activation's int8 rounding (one step, max|x|/127 of its block) further on: measured max |Δlogit|
     /// 0.0045 (GPT, Q8_0), ≤ 1e-3 otherwise; bound 1e-2. The dequantize + sgemm prefill, which does not
     /// quantize activations, is 0.1 away from decode on the Llama fixture and would fail it.
-    @Test(arguments: [WeightType.q8_0, .q4_0])
+    @Test(arguments: WeightType.allCases.filter(\.isQuantized))
     func prefillMatchesPerTokenDecode(type: WeightType) throws {
-        let gpt = try GPT(config: GPTConfig(nLayer: 2, nHead: 4, nEmbd: 128, contextLength: 32, vocabularySize: 96), seed: 7)
+        let width = type.isKQuant ? 256 : 128
+        let gpt = try GPT(config: GPTConfig(nLayer: 2, nHead: 4, nEmbd: width, contextLength: 32, vocabularySize: 96), seed: 7)
         let llama = try Llama.load(directory: QuantizedInferenceTests.fixtures.appendingPathComponent("llama_tiny"))
         try gpt.quantize(to: type)
         try llama.quantize(to: type)
@@ -98,7 +104,7 @@ struct GPTGGUFTests {
         try model.ggufWriter(type: type).write(to: url)
         try model.quantize(to: type)
         let loaded = try GPT.load(gguf: url)
-        #expect(loaded.inferenceWeights?.matrices["h.0.mlp.c_fc.weight"]?.type == type)
+        #expect(loaded.inferenceWeights?.matrices["h.0.mlp.c_fc.weight"]?.type == type.fallback(forInputs: 32))
         for (name, m) in model.inferenceWeights!.matrices {
             let l = try #require(loaded.inferenceWeights?.matrices[name])
             #expect(Array(UnsafeRawBufferPointer(start: m.base, count: m.byteCount)) == Array(UnsafeRawBufferPointer(start: l.base, count: l.byteCount)))

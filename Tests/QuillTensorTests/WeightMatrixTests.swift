@@ -26,40 +26,29 @@ struct WeightMatrixTests {
         }
     }
 
-    /// Unit weight scales and activations that are integers with a 127 in every block make every
-    /// float step exact, so each path must return exactly Σ w·a. Block counts cover the AVX-512
-    /// kernel's four-block steps and every tail (1–3 blocks, pairs and the odd 256-bit block).
-    @Test(arguments: [WeightType.q8_0, .q4_0], [1, 2, 3, 4, 5, 6, 7, 8, 9])
-    func integerSumsAreExactOnEveryPath(type: WeightType, blocks nb: Int) {
-        let N = 5, K = nb * 32
-        var rng = RandomGenerator(seed: 11)
-        let rb = type.rowBytes(K)
-        var blocks = [UInt8](repeating: 0, count: N * rb)
-        var w = [Int](repeating: 0, count: N * K)
-        for r in 0..<N {
-            for b in 0..<(K / 32) {
-                let o = r * rb + b * (rb / (K / 32))
-                blocks[o] = 0x00; blocks[o + 1] = 0x3C                                   // fp16 1.0
-                for j in 0..<32 {
-                    if type == .q8_0 {
-                        let v = rng.nextInt(below: 256) - 128                            // includes −128
-                        blocks[o + 2 + j] = UInt8(bitPattern: Int8(v)); w[r * K + b * 32 + j] = v
-                    } else {
-                        let v = rng.nextInt(below: 16)
-                        let byte = o + 2 + j % 16
-                        blocks[byte] |= j < 16 ? UInt8(v) : UInt8(v) << 4
-                        w[r * K + b * 32 + j] = v - 8
-                    }
-                }
-            }
+    static let blockTypes = WeightType.allCases.filter(\.isQuantized)
+
+    /// Unit fp16 scales (d, m, dmin) make every weight an integer and integer activations with a ±127
+    /// in every activation block quantize to themselves (scale ±1), so every float step is exact and
+    /// each path must return exactly Σ w·a, w read from the dequantized rows (checked bit for bit
+    /// against gguf-py in BlockFormatTests). Block counts cover the AVX-512 four-block steps and every
+    /// tail; the k-quants use small activations so no partial sum reaches 2^24.
+    @Test(arguments: blockTypes, [1, 2, 3, 4, 5, 6, 7, 8, 9])
+    func integerSumsAreExactOnEveryPath(type: WeightType, blocks nb: Int) throws {
+        if type.isKQuant && nb > 3 { return }
+        let N = 5, K = nb * type.blockSize
+        var rng = RandomGenerator(seed: 11 + UInt64(nb))
+        let blocks = UnitScaleBlocks.make(type, rows: N, inputs: K, rng: &rng)
+        let x = UnitScaleBlocks.activation(K, blockSize: type.isKQuant ? 256 : 32, range: type.isKQuant ? 2 : 127, rng: &rng)
+        let w = try blocks.withUnsafeBytes { raw in
+            try WeightMatrix(borrowing: raw.baseAddress!, byteCount: raw.count, type: type, outputs: N, inputs: K,
+                             owner: Tensor(zeros: [1])).dequantized()
         }
-        var x = (0..<K).map { _ in Float(rng.nextInt(below: 255) - 127) }
-        for b in 0..<(K / 32) { x[b * 32 + rng.nextInt(below: 32)] = 127 }
-        let expected = (0..<N).map { r in Float((0..<K).reduce(0) { $0 + w[r * K + $1] * Int(x[$1]) }) }
+        let expected = (0..<N).map { r in Float((0..<K).reduce(0) { $0 + Int(w.data[r * K + $1]) * Int(x[$1]) }) }
         for isa in Self.paths {
             let y = blocks.withUnsafeBytes { raw in
                 x.withUnsafeBufferPointer { xp in
-                    let a = QuantizedActivation(xp.baseAddress!, count: K)
+                    let a = QuantizedActivation(xp.baseAddress!, count: K, for: type)
                     var y = [Float](repeating: 0, count: N)
                     qk_matvec_rows(&y, raw.baseAddress!, Int32(type.rawValue), N, K, xp.baseAddress!, a.q, a.d, a.corr, isa.rawValue)
                     return y
@@ -69,11 +58,15 @@ struct WeightMatrixTests {
         }
     }
 
+    /// K for the random-data tests: 33 blocks for the 32-element formats (a tail after the four-block
+    /// steps), 5 super-blocks for the k-quants.
+    static func inputs(_ type: WeightType) -> Int { type.isKQuant ? 5 * 256 : 33 * 32 }
+
     /// Every path against the scalar one on random data: equal up to float summation order
     /// (|Δ| ≤ 1e-5 · Σ|w·x| per row).
     @Test(arguments: WeightType.allCases)
     func pathsAgreeWithScalar(type: WeightType) throws {
-        let N = 67, K = 33 * 32
+        let N = 67, K = Self.inputs(type)
         let wt = random([N, K], seed: 21), x = random([K], seed: 22)
         let w = try WeightMatrix(tensor: wt, layout: .outputByInput, type: type)
         let reference = Tensor(zeros: [N])
@@ -86,8 +79,9 @@ struct WeightMatrixTests {
         }
     }
 
-    /// Against the dequantized weights times the float activation. F32/F16: rounding only. Q8_0/Q4_0:
-    /// the activation rounding error |x − d·q| ≤ d/2 per element bounds |Δ| by Σ_j |w_j| · (max|x|_block / 254).
+    /// Against the dequantized weights times the float activation. F32/F16: rounding only. Block
+    /// formats: the activation rounding error |x − d·q| ≤ d/2 per element bounds |Δ| by
+    /// Σ_j |w_j| · (max|x| over j's activation block / 254), the block being 32 elements or 256 (Q8_K).
     @Test(arguments: WeightType.allCases)
     func matchesDequantizedFloatProduct(type: WeightType) throws {
         let N = 40, K = 768
@@ -96,14 +90,15 @@ struct WeightMatrixTests {
         let dense = w.dequantized()
         let y = Tensor(zeros: [N])
         w.matvec(x.data, into: y.data)
-        let blockMax = (0..<(K / 32)).map { b in (0..<32).reduce(Float(0)) { max($0, abs(x.data[b * 32 + $1])) } }
+        let ab = type.isKQuant ? 256 : 32
+        let blockMax = (0..<(K / ab)).map { b in (0..<ab).reduce(Float(0)) { max($0, abs(x.data[b * ab + $1])) } }
         for r in 0..<N {
             var exact: Double = 0, bound: Float = 0, magnitude: Float = 0
             for k in 0..<K {
                 let wk = dense.data[r * K + k]
                 exact += Double(wk) * Double(x.data[k])
                 magnitude += abs(wk * x.data[k])
-                if type.blockSize == 32 { bound += abs(wk) * blockMax[k / 32] / 254 }
+                if type.isQuantized { bound += abs(wk) * blockMax[k / ab] / 254 }
             }
             #expect(abs(Double(y.data[r]) - exact) <= Double(bound * 1.001 + 1e-5 * magnitude), "\(type) row \(r)")
         }
@@ -114,7 +109,7 @@ struct WeightMatrixTests {
     /// for Q8_0 / Q4_0 where enabled: Int8GemmTests checks it against the matvec bounded above.)
     @Test(arguments: WeightType.allCases)
     func gemmPathAndLayouts(type: WeightType) throws {
-        let M = 9, N = 70, K = 96
+        let M = 9, N = 70, K = type.isKQuant ? 512 : 96
         let wt = random([N, K], seed: 41), x = random([M, K], seed: 42), bias = random([N], seed: 43)
         let w = try WeightMatrix(tensor: wt, layout: .outputByInput, type: type)
         let conv = Tensor(zeros: [K, N])
@@ -124,7 +119,7 @@ struct WeightMatrixTests {
         let y = Tensor(zeros: [M, N])
         w.sgemm(x.data, rows: M, into: y.data)
         for i in 0..<M { qk_add_inplace(y.data + i * N, bias.data, N) }
-        if type == .f32 || type == .f16 { #expect(w.apply(x, bias: bias).scalars == y.scalars) }
+        if !type.isQuantized { #expect(w.apply(x, bias: bias).scalars == y.scalars) }
         let reference = matmul(x, w.dequantized(), bias: bias, layout: .outputByInput)
         for i in 0..<(M * N) { #expect(abs(y.data[i] - reference.data[i]) <= 1e-4 * (1 + abs(reference.data[i]))) }
     }
@@ -133,9 +128,9 @@ struct WeightMatrixTests {
     /// rows split over 2 workers) gives each activation exactly what `matvec` gives it alone.
     @Test(arguments: WeightType.allCases)
     func matvecOfManyEqualsEachAlone(type: WeightType) throws {
-        // 11 activations: one AVX-512 Q8_0/Q4_0 call of 8 and one of 3. K: 25 blocks (a Q8_0/Q4_0 tail after
-        // the four-block steps) or 808 floats (F16/F32 vector and scalar tails).
-        let N = 700, K = type.blockSize == 32 ? 800 : 808, B = 11
+        // 11 activations: one AVX-512 multi-activation call of 8 and one of 3. K: 25 blocks (a tail after
+        // the four-block steps), 5 k-quant super-blocks, or 808 floats (F16/F32 vector and scalar tails).
+        let N = 700, K = type.isKQuant ? 1280 : type.blockSize == 32 ? 800 : 808, B = 11
         let w = try WeightMatrix(tensor: random([N, K], seed: 41, std: 0.02), layout: .outputByInput, type: type)
         #expect(w.rowBytes * N > 3 * (64 << 10), "several tiles")
         let xs = (0..<B).map { random([K], seed: 50 + UInt64($0)) }
@@ -155,5 +150,18 @@ struct WeightMatrixTests {
 
     @Test func rejectsRowsThatAreNotWholeBlocks() {
         #expect(throws: WeightMatrixError.self) { try WeightMatrix(tensor: Tensor(zeros: [4, 40]), layout: .outputByInput, type: .q8_0) }
+        #expect(throws: WeightMatrixError.self) { try WeightMatrix(tensor: Tensor(zeros: [4, 576]), layout: .outputByInput, type: .q4_K) }
+    }
+
+    /// llama.cpp's fallback when a row is not a whole number of 256-blocks (SmolLM2's 576 inputs).
+    @Test func fallbackTypes() {
+        #expect(WeightType.q4_K.fallback(forInputs: 576) == .q5_0)
+        #expect(WeightType.q5_K.fallback(forInputs: 576) == .q5_1)
+        #expect(WeightType.q6_K.fallback(forInputs: 576) == .q8_0)
+        #expect(WeightType.q3_K.fallback(forInputs: 576) == .q4_0)
+        #expect(WeightType.q4_K.fallback(forInputs: 1536) == .q4_K)
+        #expect(WeightType.q6_K.fallback(forInputs: 80) == .f16)
+        #expect(WeightType.q4_1.fallback(forInputs: 40) == .f16)
+        #expect(WeightType(name: "iq4_nl") == .iq4_NL && WeightType(name: "Q4_K") == .q4_K)
     }
 }

@@ -124,49 +124,74 @@ void qk_attention_head_backward(float *dq, float *dk, float *dv, const float *do
                                 size_t ldkv, const float *att, size_t T, size_t hs, size_t valid,
                                 int causal, float *scratch);
 
-// ---- Inference weight formats and their matrix-vector kernels (kernels_quant.c)
+// ---- Inference weight formats and their matrix-vector kernels (kernels_quant*.c)
 
-/// Weight storage types, numbered as ggml's `enum ggml_type`.
-enum { QK_TYPE_F32 = 0, QK_TYPE_F16 = 1, QK_TYPE_Q4_0 = 2, QK_TYPE_Q8_0 = 8 };
+/// Weight storage types, numbered as ggml's `enum ggml_type`. Q8_K is only an activation format.
+enum {
+    QK_TYPE_F32 = 0, QK_TYPE_F16 = 1, QK_TYPE_Q4_0 = 2, QK_TYPE_Q4_1 = 3, QK_TYPE_Q5_0 = 6, QK_TYPE_Q5_1 = 7,
+    QK_TYPE_Q8_0 = 8, QK_TYPE_Q2_K = 10, QK_TYPE_Q3_K = 11, QK_TYPE_Q4_K = 12, QK_TYPE_Q5_K = 13,
+    QK_TYPE_Q6_K = 14, QK_TYPE_Q8_K = 15, QK_TYPE_IQ4_NL = 20
+};
 /// Kernel instruction sets: QK_ISA_BEST picks the fastest this CPU supports.
 enum { QK_ISA_BEST = -1, QK_ISA_SCALAR = 0, QK_ISA_AVX2 = 1, QK_ISA_AVX512 = 2 };
+/// How a weight type wants its activation: floats (F32/F16), 32-blocks (qk_quantize_activation), or
+/// Q8_K super-blocks (qk_quantize_activation_q8k, for the k-quants Q2_K … Q6_K).
+enum { QK_ACTIVATION_FLOAT = 0, QK_ACTIVATION_BLOCKS32 = 1, QK_ACTIVATION_Q8_K = 2 };
 
 /// The best ISA level available on this CPU (AVX-512 needs VNNI, BW, VL and F16C).
 int qk_quant_best_isa(void);
 /// IEEE half ↔ float (round-to-nearest-even), without needing F16C.
 float qk_fp16_to_fp32(uint16_t h);
 uint16_t qk_fp32_to_fp16(float f);
-/// Bytes per row of K elements (K a multiple of 32 for Q8_0/Q4_0); 0 for an unknown type.
+/// Elements per block of `type` (1, 32 or 256); 0 for a type the kernels do not know.
+size_t qk_block_elements(int type);
+/// Bytes per row of K elements (K a multiple of the block size); 0 for an unknown type.
 size_t qk_row_bytes(int type, size_t K);
-/// Encodes rows×K floats as `type`; Q8_0/Q4_0 match ggml's reference quantizers bit for bit.
+/// QK_ACTIVATION_* for a weight type.
+int qk_activation_kind(int type);
+/// Encodes rows×K floats as `type` with ggml's reference quantizers (bit for bit; no importance
+/// matrix). IQ4_NL uses the scale search llama-quantize runs (quantize_iq4_nl, 7 tries).
 void qk_quantize_rows(void *dst, const float *src, int type, size_t rows, size_t K);
-/// Decodes rows×K elements of `type` to floats.
+/// Decodes rows×K elements of `type` to floats, with the same float operations as ggml's reference
+/// dequantizers and gguf-py (no fused multiply-add), so bit-identical to both.
 void qk_dequantize_rows(float *dst, const void *src, int type, size_t rows, size_t K);
 /// Quantizes an activation of K floats (K a multiple of 32) per 32-block: q (K int8, |q| ≤ 127),
 /// d (K/32 float scales), corr (8·K/32 int32: lane 0 of each block = −Σq, others 0).
 void qk_quantize_activation(int8_t *q, float *d, int32_t *corr, const float *x, size_t K);
-/// y[r] = row r of w · x for r < rows; w holds `rows` rows of K elements of `type`. F32/F16 read
-/// x; Q8_0/Q4_0 read the quantized activation (aq, ad, corr). isa: QK_ISA_* (capped at the best).
+/// Bytes of Q8_K blocks for an activation of K floats (K a multiple of 256).
+size_t qk_activation_q8k_bytes(size_t K);
+/// Quantizes M rows of K floats to Q8_K blocks (ggml's quantize_row_q8_K_ref, bit for bit, on every
+/// isa), row i at blocks + i · qk_activation_q8k_bytes(K).
+void qk_quantize_activation_q8k(void *blocks, const float *x, size_t M, size_t K, int isa);
+/// y[r] = row r of w · x for r < rows; w holds `rows` rows of K elements of `type`. F32/F16 read x;
+/// 32-block formats read the quantized activation (aq, ad, corr); k-quants read the Q8_K blocks
+/// passed as aq (ad, corr unused). isa: QK_ISA_* (capped at the best).
 void qk_matvec_rows(float *y, const void *w, int type, size_t rows, size_t K, const float *x,
                     const int8_t *aq, const float *ad, const int32_t *corr, int isa);
 /// ys[s][r] = row r · xs[s] for count activations (the decode rows of a batch), each weight row read
 /// once for all of them; every ys[s] is bit-identical to qk_matvec_rows on xs[s] alone. aq/ad/corr:
-/// per-activation int8 data for Q8_0/Q4_0 (NULL otherwise).
+/// per-activation data as for qk_matvec_rows (NULL for F32/F16).
 void qk_matvec_rows_many(float *const *ys, const void *w, int type, size_t rows, size_t K, const float *const *xs,
                          const int8_t *const *aq, const float *const *ad, const int32_t *const *corr, size_t count,
                          int isa);
 
-// ---- Int8 GEMM for Q8_0 / Q4_0 prefill (kernels_gemm_q8.c)
+// ---- Int8 GEMM for the 32-block formats' prefill (kernels_gemm_q8.c) and the k-quants' (kernels_gemm_k.c)
 
 /// Quantizes M rows of K floats (K a multiple of 32) per 32-block for qk_gemm_q8_rows: q (M·K int8,
 /// |q| ≤ 127), d (M·K/32 scales), corr (M·K/32 int32, −128·Σq of each block).
 void qk_quantize_activation_rows(int8_t *q, float *d, int32_t *corr, const float *x, size_t M, size_t K);
 /// Bytes of scratch one qk_gemm_q8_rows call needs (one repacked strip of weight rows).
 size_t qk_gemm_q8_scratch_bytes(size_t K);
-/// y[i·ldy + r] = row r of w · activation row i, for r < rows and i < M; w holds Q8_0 or Q4_0 rows.
-/// Integer block sums are exact on every ISA; only the float summation (fma vs mul+add) differs.
+/// y[i·ldy + r] = row r of w · activation row i, for r < rows and i < M; w holds rows of a 32-block
+/// format (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL). Integer block sums are exact on every ISA; only the
+/// float summation (fma vs mul+add) differs.
 void qk_gemm_q8_rows(float *y, size_t ldy, const void *w, int type, size_t rows, size_t K,
                      const int8_t *aq, const float *ad, const int32_t *corr, size_t M, void *scratch,
                      int isa);
+/// y[i·ldy + r] = row r of w · activation row i for a k-quant w and M activation rows of Q8_K blocks
+/// (qk_quantize_activation_q8k); per (row, activation) the same arithmetic as qk_matvec_rows, so each
+/// output is bit-identical to the decode kernel's on the same ISA.
+void qk_gemm_k_rows(float *y, size_t ldy, const void *w, int type, size_t rows, size_t K, const void *act,
+                    size_t M, int isa);
 
 #endif
