@@ -28,6 +28,15 @@ public final class BERTLayer: Module {
         let parts: [any Module] = [query, key, value, attentionOutput, attentionNorm, intermediate, output, outputNorm]
         return parts.flatMap { $0.namedParameters }
     }
+
+    /// x (B·T, C) → the layer's post-LN output (B·T, C), with `pass` running projections and attention.
+    func callAsFunction(_ x: Tensor, _ c: BERTConfig, pass: ForwardPass) -> Tensor {
+        let a = pass.attention(layer: 0, query: pass.linear(query, x), key: pass.linear(key, x), value: pass.linear(value, x),
+                               heads: c.headCount, kvHeads: c.headCount)                       // (B·T, C)
+        let r = attentionNorm(add(x, pass.linear(attentionOutput, a)))                          // (B·T, C)
+        let pre = pass.linear(intermediate, r)                                                  // (B·T, I)
+        return outputNorm(add(r, pass.linear(output, c.activation == .gelu ? geluErf(pre) : gelu(pre))))
+    }
 }
 
 /// A BERT encoder producing one hidden vector per token.
@@ -96,16 +105,10 @@ public final class BERT: Module {
     /// The encoder over validated, padded ids (B·T) — records on the tape when one is active.
     /// `lengths` gives each row's real token count; later keys are masked out of attention. → (B·T, C)
     public func encode(_ ids: [Int32], tokenTypes: [Int32], batch B: Int, time T: Int, lengths: [Int]) -> Tensor {
-        let positions = (0..<B).flatMap { _ in (0..<T).map { Int32($0) } }
+        let pass = ForwardPass(batch: B, time: T, causal: false, lengths: lengths)
+        let positions = pass.positions.map { Int32($0) }
         var x = embeddingNorm(add(add(wordEmbeddings(ids), positionEmbeddings(positions)), tokenTypeEmbeddings(tokenTypes)))
-        for layer in layers {
-            let a = groupedQueryAttention(query: layer.query(x), key: layer.key(x), value: layer.value(x), batch: B, time: T,
-                                          heads: config.headCount, kvHeads: config.headCount, causal: false, lengths: lengths)
-            x = layer.attentionNorm(add(x, layer.attentionOutput(a)))                          // (B·T, C)
-            let pre = layer.intermediate(x)                                                    // (B·T, I)
-            let h = config.activation == .gelu ? geluErf(pre) : gelu(pre)
-            x = layer.outputNorm(add(x, layer.output(h)))                                      // (B·T, C)
-        }
+        for layer in layers { x = layer(x, config, pass: pass) }                              // (B·T, C)
         return x
     }
 }

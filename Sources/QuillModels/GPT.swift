@@ -1,7 +1,8 @@
 // GPT-2 exactly as Radford et al. 2019 / nanoGPT: learned token + position embeddings, pre-LN blocks
 // (LN → masked multi-head attention → residual, LN → 4× MLP with tanh-GELU → residual), final LN,
 // LM head tied to the token embedding. Parameter names and layouts are Hugging Face GPT-2's
-// (Conv1D weights stored (in, out)), so the weights round-trip through an HF model directory.
+// (Conv1D weights stored (in, out)), so the weights round-trip through an HF model directory. One
+// block body serves training, cached and batched inference (ForwardPass decides how each step runs).
 // Legend: B batch, T time, C channels (nEmbd), V vocabulary, NH heads, hs = C / NH.
 import CQuillKernels
 import QuillNN
@@ -25,6 +26,17 @@ public final class GPTBlock: Module {
     public var namedParameters: [(name: String, tensor: Tensor)] {
         let parts: [any Module] = [ln1, attnQKV, attnProj, ln2, mlpFC, mlpProj]
         return parts.flatMap { $0.namedParameters }
+    }
+
+    /// x (N, C) → x + attention + MLP: the block's one body for training, cached and batched inference
+    /// (`pass` decides how projections and attention run). Dropout draws from `rng` when p > 0.
+    func callAsFunction(_ x: Tensor, _ c: GPTConfig, layer l: Int, pass: ForwardPass, dropout p: Float,
+                        rng: inout RandomGenerator) -> Tensor {
+        let qkv = pass.linear(attnQKV, ln1(x))                                          // (N, 3C)
+        let a = pass.attention(layer: l, qkv: qkv, heads: c.nHead)                      // (N, C)
+        let r = add(x, dropout(pass.linear(attnProj, a), probability: p, rng: &rng))
+        let m = pass.linear(mlpProj, gelu(pass.linear(mlpFC, ln2(r))))                  // (N, C)
+        return add(r, dropout(m, probability: p, rng: &rng))
     }
 }
 
@@ -72,6 +84,13 @@ public final class GPT: Module, LanguageModel {
         return wte.namedParameters + wpe.namedParameters + blocks.flatMap { $0.namedParameters } + lnF.namedParameters
     }
 
+    /// The block stack over `pass`: embeddings (N, C) → final hidden states after ln_f (N, C).
+    func decoder(_ x: Tensor, _ pass: ForwardPass, dropout p: Float, rng: inout RandomGenerator) -> Tensor {
+        var x = x
+        for (l, block) in blocks.enumerated() { x = block(x, config, layer: l, pass: pass, dropout: p, rng: &rng) }
+        return lnF(x)
+    }
+
     // MARK: Training forward (records on the tape when one is active)
 
     /// Logits (B·T, V) for `ids` laid out as B rows of T tokens. Dropout draws from `rng` when
@@ -81,16 +100,9 @@ public final class GPT: Module, LanguageModel {
         precondition(ids.count == B * T && T <= config.contextLength, "GPT.logits: ids must be B·T with T ≤ context")
         materialize()
         let p = training ? config.dropout : 0
-        let positions = (0..<B).flatMap { _ in (0..<T).map { Int32($0) } }
-        var x = dropout(add(wte(ids), wpe(positions)), probability: p, rng: &rng)   // (B·T, C)
-        for block in blocks {
-            let qkv = block.attnQKV(block.ln1(x))                                   // (B·T, 3C)
-            let a = causalSelfAttention(qkv, batch: B, time: T, heads: config.nHead) // (B·T, C)
-            x = add(x, dropout(block.attnProj(a), probability: p, rng: &rng))
-            let m = block.mlpProj(gelu(block.mlpFC(block.ln2(x))))                  // (B·T, C)
-            x = add(x, dropout(m, probability: p, rng: &rng))
-        }
-        return matmul(lnF(x), wte.weight, layout: .outputByInput)                   // (B·T, V)
+        let pass = ForwardPass(batch: B, time: T)
+        let x = dropout(add(wte(ids), wpe(pass.positions.map { Int32($0) })), probability: p, rng: &rng)   // (B·T, C)
+        return pass.logits(decoder(x, pass, dropout: p, rng: &rng), weight: wte.weight, matrix: nil, lastRows: false)  // (B·T, V)
     }
 
     /// Mean next-token cross-entropy of `targets` given `ids` (both B·T; negative targets ignored).
@@ -111,46 +123,28 @@ public final class GPT: Module, LanguageModel {
     }
 
     public func forward(_ tokens: [Int], cache: KVCache, allLogits: Bool) throws -> Tensor {
-        try checkTokens(tokens, startingAt: cache.length)
-        if cache.length + tokens.count > cache.capacity {
-            throw ModelError.contextOverflow(needed: cache.length + tokens.count, contextLength: cache.capacity)
-        }
-        precondition(cache.width == config.nEmbd && cache.heads == config.nHead && cache.layerCount == config.nLayer, "GPT.forward: cache from another model")
-        let n = tokens.count, C = config.nEmbd, NH = config.nHead, hs = C / NH, pos0 = cache.length
-        precondition(n > 0, "GPT.forward: no tokens")
-        var x = add(pending.embed(tokens.map { Int32($0) }, table: wte), wpe((pos0..<pos0 + n).map { Int32($0) }))  // (n, C)
-        for (l, block) in blocks.enumerated() {
-            let w = inferenceWeights
-            let qkv = infer(block.attnQKV, block.ln1(x), w)                         // (n, 3C)
-            cache.store(layer: l, at: pos0, rows: n, keys: qkv.data + C, values: qkv.data + 2 * C, stride: 3 * C)
-            // A prompt from an empty cache attends in one pass through per-head BLAS products
-            // (the training op); later chunks and decode steps read the cache.
-            let a: Tensor
-            if pos0 == 0 && n >= WeightMatrix.gemmRowThreshold {
-                a = causalSelfAttention(qkv, batch: 1, time: n, heads: NH)            // (n, C)
-            } else {
-                a = Tensor(zeros: [n, C])
-                Parallel.forEachChunk(NH) { heads in
-                    let scratch = TensorStorage(count: pos0 + n)
-                    for h in heads {
-                        cache.attend(layer: l, head: h, queries: qkv.data + h * hs, ldq: 3 * C,
-                                     count: n, start: pos0, out: a.data + h * hs, ldo: C, scratch: scratch.pointer)
-                    }
-                }
-            }
-            x = add(x, infer(block.attnProj, a, w))
-            x = add(x, infer(block.mlpProj, gelu(infer(block.mlpFC, block.ln2(x), w)), w))
-        }
-        cache.advance(by: n)
-        let last = allLogits ? x : lastRow(of: x)
-        return inferenceHead(lnF(last))                                              // (n or 1, V)
+        try inference([tokens], caches: [cache], allLogits: allLogits)
+    }
+
+    /// The inference pass for one sequence or several (`forward(batch:caches:)`): (B, V) logits for each
+    /// sequence's last token, or (n, V) for every token of a single sequence when `allLogits`.
+    func inference(_ batch: [[Int]], caches: [KVCache], allLogits: Bool) throws -> Tensor {
+        try checkBatch(batch, caches: caches)
+        precondition(caches.allSatisfy { $0.width == config.nEmbd && $0.heads == config.nHead && $0.layerCount == config.nLayer },
+                     "GPT.forward: cache from another model")
+        let pass = ForwardPass(batch: batch, caches: caches, weights: inferenceWeights)
+        var unused = RandomGenerator(seed: 0)                                          // no dropout in inference
+        let ids = batch.flatMap { $0.map { Int32($0) } }
+        let x = add(pending.embed(ids, table: wte), wpe(pass.positions.map { Int32($0) }))                 // (N, C)
+        let h = decoder(x, pass, dropout: 0, rng: &unused)
+        pass.advanceCaches()
+        return pass.logits(pass.headRows(h, allLogits: allLogits), weight: wte.weight,
+                           matrix: inferenceWeights?.matrices["wte.weight"], lastRows: !allLogits)         // (B or n, V)
     }
 }
 
-/// The final row of a (n, C) tensor as (1, C).
-func lastRow(of x: Tensor) -> Tensor {
-    let C = x.lastDimension
-    let row = Tensor(zeros: [1, C])
-    row.data.update(from: x.data + (x.rows - 1) * C, count: C)
-    return row
+extension GPT: BatchedLanguageModel {
+    public func forward(batch: [[Int]], caches: [KVCache]) throws -> Tensor {
+        try inference(batch, caches: caches, allLogits: false)
+    }
 }

@@ -55,12 +55,6 @@ extension GPT {
         weights.set("wte.weight", try InferenceWeights.convert(wte.weight, layout: .outputByInput, type: type))
         inferenceWeights = weights
     }
-
-    /// (n, C) → (n, V) logits through the head in its inference format.
-    func inferenceHead(_ x: Tensor) -> Tensor {
-        if let w = inferenceWeights?.matrices["wte.weight"] { return w.apply(x) }
-        return matmul(x, wte.weight, layout: .outputByInput)
-    }
 }
 
 extension Llama {
@@ -74,12 +68,6 @@ extension Llama {
         let head = lmHead?.weight ?? embedTokens.weight
         weights.set("head", try InferenceWeights.convert(head, layout: .outputByInput, type: type))
         inferenceWeights = weights
-    }
-
-    /// (n, C) final hidden states → (n, V) logits, through the inference-format head when set.
-    func inferenceHead(_ x: Tensor) -> Tensor {
-        guard let w = inferenceWeights?.matrices["head"] else { return head(x) }
-        return w.apply(norm(x))
     }
 }
 

@@ -1,6 +1,7 @@
 // The Llama decoder (Touvron et al. 2023) as Hugging Face's LlamaForCausalLM computes it, which
 // also covers Mistral and Qwen2: token embedding, pre-RMSNorm blocks (grouped-query attention with
-// rotate_half RoPE → residual, SwiGLU MLP → residual), final RMSNorm, tied or separate LM head.
+// rotate_half RoPE → residual, SwiGLU MLP → residual), final RMSNorm, tied or separate LM head. The
+// layer body is written once; a ForwardPass runs it for training, cached or batched inference.
 // Legend: B batch, T time, C hidden, V vocabulary, NH query heads, KVH kv heads, hs head size.
 import CQuillKernels
 import QuillNN
@@ -29,16 +30,17 @@ public final class LlamaLayer: Module {
         return parts.flatMap { $0.namedParameters }
     }
 
-    /// x (N, C) → x + attention + MLP. `attend` maps RoPE'd q (N, NH·hs), k, v (N, KVH·hs) to (N, NH·hs).
-    /// `weights` (inference only) replaces the float projections with their stored matrices.
-    func callAsFunction(_ x: Tensor, _ c: LlamaConfig, positions: [Int], frequencies: [Double],
-                        weights w: InferenceWeights? = nil, attend: (Tensor, Tensor, Tensor) -> Tensor) -> Tensor {
+    /// x (N, C) → x + attention + MLP: the layer's one body for training, cached and batched inference
+    /// (`pass` decides how projections and attention run). `l` is the layer's index (its cache slot).
+    func callAsFunction(_ x: Tensor, _ c: LlamaConfig, layer l: Int, pass: ForwardPass) -> Tensor {
         let h = inputNorm(x)                                                                   // (N, C)
-        let q = rope(infer(query, h, w), positions: positions, heads: c.headCount, headSize: c.headSize, frequencies: frequencies)
-        let k = rope(infer(key, h, w), positions: positions, heads: c.kvHeadCount, headSize: c.headSize, frequencies: frequencies)
-        let r = add(x, infer(output, attend(q, k, infer(value, h, w)), w))                    // (N, C)
+        let q = pass.rope(pass.linear(query, h), heads: c.headCount, headSize: c.headSize)     // (N, NH·hs)
+        let k = pass.rope(pass.linear(key, h), heads: c.kvHeadCount, headSize: c.headSize)    // (N, KVH·hs)
+        let a = pass.attention(layer: l, query: q, key: k, value: pass.linear(value, h), heads: c.headCount,
+                               kvHeads: c.kvHeadCount)                                         // (N, NH·hs)
+        let r = add(x, pass.linear(output, a))                                                 // (N, C)
         let m = postAttentionNorm(r)
-        return add(r, infer(down, swiGLU(infer(gate, m, w), infer(up, m, w)), w))              // (N, C)
+        return add(r, pass.linear(down, swiGLU(pass.linear(gate, m), pass.linear(up, m))))    // (N, C)
     }
 }
 
@@ -94,10 +96,15 @@ public final class Llama: Module, LanguageModel {
             + (lmHead?.namedParameters ?? [])
     }
 
-    /// (N, C) final hidden states → (N, V) logits through the head.
-    func head(_ x: Tensor) -> Tensor {
-        matmul(norm(x), lmHead?.weight ?? embedTokens.weight, layout: .outputByInput)
+    /// The decoder stack over `pass`: embeddings (N, C) → final hidden states, normed (N, C).
+    func decoder(_ x: Tensor, _ pass: ForwardPass) -> Tensor {
+        var x = x
+        for (l, layer) in layers.enumerated() { x = layer(x, config, layer: l, pass: pass) }
+        return norm(x)
     }
+
+    /// The head's float weight (V, C): lm_head, or the tied token embedding.
+    var headWeight: Tensor { lmHead?.weight ?? embedTokens.weight }
 
     // MARK: Training forward (records on the tape when one is active)
 
@@ -105,16 +112,8 @@ public final class Llama: Module, LanguageModel {
     public func logits(_ ids: [Int32], batch B: Int, time T: Int) -> Tensor {
         precondition(ids.count == B * T && T <= contextLength, "Llama.logits: ids must be B·T with T ≤ context")
         materialize()
-        let positions = (0..<B).flatMap { _ in Array(0..<T) }
-        let frequencies = config.ropeFrequencies(length: T)
-        var x = embedTokens(ids)                                                               // (B·T, C)
-        for layer in layers {
-            x = layer(x, config, positions: positions, frequencies: frequencies) { q, k, v in
-                groupedQueryAttention(query: q, key: k, value: v, batch: B, time: T, heads: config.headCount,
-                                      kvHeads: config.kvHeadCount, causal: true)
-            }
-        }
-        return head(x)                                                                         // (B·T, V)
+        let pass = ForwardPass(batch: B, time: T, ropeFrequencies: { self.config.ropeFrequencies(length: $0) })
+        return pass.logits(decoder(embedTokens(ids), pass), weight: headWeight, matrix: nil, lastRows: false)  // (B·T, V)
     }
 
     /// Mean next-token cross-entropy of `targets` given `ids` (both B·T; negative targets ignored).
@@ -137,39 +136,26 @@ public final class Llama: Module, LanguageModel {
     public func makeCache(type: KVCacheType) -> KVCache { makeCache(capacity: contextLength, type: type) }
 
     public func forward(_ tokens: [Int], cache: KVCache, allLogits: Bool) throws -> Tensor {
-        try checkTokens(tokens, startingAt: cache.length)
-        if cache.length + tokens.count > cache.capacity {
-            throw ModelError.contextOverflow(needed: cache.length + tokens.count, contextLength: cache.capacity)
-        }
-        precondition(!tokens.isEmpty, "Llama.forward: no tokens")
-        precondition(cache.width == config.kvHeadCount * config.headSize && cache.heads == config.kvHeadCount && cache.layerCount == config.layerCount,
-                     "Llama.forward: cache from another model")
-        let n = tokens.count, pos0 = cache.length
-        let positions = Array(pos0..<pos0 + n), frequencies = config.ropeFrequencies(length: pos0 + n)
-        var x = pending.embed(tokens.map { Int32($0) }, table: embedTokens)                     // (n, C)
-        for (l, layer) in layers.enumerated() {
-            x = layer(x, config, positions: positions, frequencies: frequencies, weights: inferenceWeights) { q, k, v in
-                cachedAttention(q, k, v, cache: cache, layer: l, start: pos0)
-            }
-        }
-        cache.advance(by: n)
-        return inferenceHead(allLogits ? x : lastRow(of: x))                                   // (n or 1, V)
+        try inference([tokens], caches: [cache], allLogits: allLogits)
     }
 
-    /// Appends k, v (n, KVH·hs) at rows start..< of the layer's cache, then attends every new query
-    /// to the whole prefix. Query head h reads kv head h / (NH/KVH) through a column offset. → (n, NH·hs)
-    func cachedAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, cache: KVCache, layer l: Int, start pos0: Int) -> Tensor {
-        let n = q.rows, NH = config.headCount, hs = config.headSize, KC = config.kvHeadCount * hs
-        let group = NH / config.kvHeadCount
-        cache.store(layer: l, at: pos0, rows: n, keys: k.data, values: v.data, stride: KC)
-        let a = Tensor(zeros: [n, NH * hs])
-        Parallel.forEachChunk(NH) { heads in
-            let scratch = TensorStorage(count: pos0 + n)
-            for h in heads {
-                cache.attend(layer: l, head: h / group, queries: q.data + h * hs, ldq: NH * hs,
-                             count: n, start: pos0, out: a.data + h * hs, ldo: NH * hs, scratch: scratch.pointer)
-            }
-        }
-        return a
+    /// The inference pass for one sequence or several (`forward(batch:caches:)`): (B, V) logits for each
+    /// sequence's last token, or (n, V) for every token of a single sequence when `allLogits`.
+    func inference(_ batch: [[Int]], caches: [KVCache], allLogits: Bool) throws -> Tensor {
+        try checkBatch(batch, caches: caches)
+        precondition(caches.allSatisfy { $0.width == config.kvHeadCount * config.headSize && $0.heads == config.kvHeadCount
+                                         && $0.layerCount == config.layerCount }, "Llama.forward: cache from another model")
+        let pass = ForwardPass(batch: batch, caches: caches, weights: inferenceWeights,
+                               ropeFrequencies: { self.config.ropeFrequencies(length: $0) })
+        let x = decoder(pending.embed(batch.flatMap { $0.map { Int32($0) } }, table: embedTokens), pass)   // (N, C)
+        pass.advanceCaches()
+        return pass.logits(pass.headRows(x, allLogits: allLogits), weight: headWeight,
+                           matrix: inferenceWeights?.matrices["head"], lastRows: !allLogits)                 // (B or n, V)
+    }
+}
+
+extension Llama: BatchedLanguageModel {
+    public func forward(batch: [[Int]], caches: [KVCache]) throws -> Tensor {
+        try inference(batch, caches: caches, allLogits: false)
     }
 }
