@@ -172,7 +172,8 @@ AVX512 void qk_gemm_repack_strip_avx512(uint8_t *pw, float *ps, const void *w, i
 }
 
 // ---- Activation quantization (same arithmetic as the portable loop: max|x| is exact in any order,
-// and cvtps rounds to nearest even like rintf).
+// and cvtps rounds to nearest even like rintf). The scale is rounded to fp16, as ggml stores it in its
+// Q8_0/Q8_1 activation blocks, so products round like llama.cpp's.
 
 AVX512 void qk_quantize_activation_rows_avx512(int8_t *q, float *d, int32_t *corr, const float *x,
                                                size_t M, size_t K) {
@@ -186,7 +187,7 @@ AVX512 void qk_quantize_activation_rows_avx512(int8_t *q, float *d, int32_t *cor
         __m512i v1 = _mm512_cvtps_epi32(_mm512_mul_ps(x1, _mm512_set1_ps(id)));
         _mm_storeu_si128((__m128i *)(q + i * QK), _mm512_cvtepi32_epi8(v0));
         _mm_storeu_si128((__m128i *)(q + i * QK + 16), _mm512_cvtepi32_epi8(v1));
-        d[i] = amax / 127.0f;
+        d[i] = (float)(_Float16)(amax / 127.0f);
         corr[i] = -128 * _mm512_reduce_add_epi32(_mm512_add_epi32(v0, v1));
     }
 }
