@@ -69,4 +69,20 @@ struct SmolLM2ParityTests {
         #expect(worstGap <= 0.5, "llama.cpp's greedy token is not a near-tie in Quill's logits")
         #expect(agree * 100 >= llamacpp.greedy.count * 85, "Quill's argmax agrees at only \(agree)/\(llamacpp.greedy.count) steps")
     }
+
+    /// With the weights dequantized to float (no activation rounding) Quill is transformers' model:
+    /// measured max |Δ| 7e-5 over every position's top-64 logits (bound 3e-4), and the last row within
+    /// the fixture's float16 rounding (values up to ~35: half an ulp is 0.016; bound 0.02).
+    @Test(.enabled(if: url != nil, "SmolLM2-135M-Instruct.Q4_1.gguf asset absent: run Scripts/fetch_assets.sh"))
+    func floatWeightsMatchTransformers() throws {
+        let model = try #require(try GGUFCheckpoint.loadModel(GGUFFile(url: Self.url!), forInference: true) as? Llama)
+        try model.quantize(to: nil)
+        for prompt in Self.prompts {
+            let ids = try Fixtures.integers(Self.fixtures.appendingPathComponent("llamacpp_reference.safetensors"), "\(prompt).prompt_ids")
+            let hf = try Reference("transformers_reference.safetensors", prompt, promptIDs: ids)
+            let logits = try model.forward(ids, cache: model.makeCache(capacity: 64), allLogits: true).scalars
+            let gap = Self.gaps(logits, hf, V: model.vocabularySize)
+            #expect(gap.top <= 3e-4 && gap.last <= 0.02, "\(prompt): max |Δlogit| top-64 \(gap.top), last row \(gap.last)")
+        }
+    }
 }
