@@ -67,7 +67,7 @@ public final class BatchGenerator {
 
     /// Queues a request; it joins the batch at the next step with room. Throws on a bad request.
     public func add(prompt: String, parameters: GenerationParameters) throws -> RequestID {
-        try add(promptTokens: tokenizer.encode(prompt), parameters: parameters)
+        try add(promptTokens: tokenizer.encode(prompt, addSpecialTokens: true, parseSpecial: false), parameters: parameters)
     }
 
     public func add(promptTokens: [Int], parameters: GenerationParameters) throws -> RequestID {

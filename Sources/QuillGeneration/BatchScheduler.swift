@@ -37,7 +37,7 @@ public final class BatchScheduler: @unchecked Sendable {
     }
 
     public func submit(prompt: String, parameters: GenerationParameters) throws -> AsyncStream<GenerationEvent> {
-        try submit(promptTokens: engine.tokenizer.encode(prompt), parameters: parameters)
+        try submit(promptTokens: engine.tokenizer.encode(prompt, addSpecialTokens: true, parseSpecial: false), parameters: parameters)
     }
 
     /// Validates the request now (bad input throws here) and queues it for the next step.

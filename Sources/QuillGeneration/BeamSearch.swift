@@ -60,10 +60,13 @@ public struct BeamHypothesis: Sendable, Equatable {
 public final class BeamSearch {
     public let model: any LanguageModel
     public let endOfTextID: Int?
+    /// Every id that finishes a hypothesis (`endOfTextID` and the model's other end-of-generation ids).
+    public let endOfGenerationIDs: Set<Int>
 
-    public init(model: any LanguageModel, endOfTextID: Int?) {
+    public init(model: any LanguageModel, endOfTextID: Int?, endOfGenerationIDs: Set<Int> = []) {
         self.model = model
         self.endOfTextID = endOfTextID
+        self.endOfGenerationIDs = endOfGenerationIDs.union(endOfTextID.map { [$0] } ?? [])
     }
 
     struct Beam { var tokens: [Int]; var logprob: Float; var cache: KVCache }
@@ -82,7 +85,7 @@ public final class BeamSearch {
         for step in 0..<p.maxTokens {
             var live: [Candidate] = []
             for (rank, c) in candidates(logits, beams: beams, count: 2 * p.width).enumerated() {
-                if p.stopAtEndOfText && c.token == endOfTextID {
+                if p.stopAtEndOfText && endOfGenerationIDs.contains(c.token) {
                     // Only an end-of-text among the top `width` finishes a hypothesis (HF's rule).
                     if rank < p.width {
                         finished.append(hypothesis(beams[c.beam].tokens, c.logprob, ended: true, p))

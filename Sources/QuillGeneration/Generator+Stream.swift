@@ -14,7 +14,7 @@ extension Generator {
     /// ```
     /// The generator must not be used for anything else until the stream has finished.
     public func events(prompt: String, parameters: GenerationParameters) throws -> AsyncStream<GenerationEvent> {
-        try events(promptTokens: tokenizer.encode(prompt), parameters: parameters)
+        try events(promptTokens: tokenizer.encode(prompt, addSpecialTokens: true, parseSpecial: false), parameters: parameters)
     }
 
     public func events(promptTokens: [Int], parameters: GenerationParameters) throws -> AsyncStream<GenerationEvent> {

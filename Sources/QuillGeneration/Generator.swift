@@ -34,7 +34,7 @@ public final class Generator {
     /// Encodes `prompt` and generates; `onText` receives each newly completed piece of text.
     public func generate(prompt: String, parameters: GenerationParameters,
                          onText: (String) -> Void = { _ in }) throws -> GenerationResult {
-        try generate(promptTokens: tokenizer.encode(prompt), parameters: parameters, onText: onText)
+        try generate(promptTokens: tokenizer.encode(prompt, addSpecialTokens: true, parseSpecial: false), parameters: parameters, onText: onText)
     }
 
     public func generate(promptTokens: [Int], parameters: GenerationParameters,

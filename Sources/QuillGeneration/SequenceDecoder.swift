@@ -6,7 +6,8 @@ import QuillTokenizer
 struct SequenceDecoder {
     let parameters: GenerationParameters
     let prompt: [Int]
-    let endOfText: Int?
+    /// Ids that end the sequence (the tokenizer's end-of-generation set and the request's stop ids).
+    let endOfGeneration: Set<Int>
     let contextLength: Int
     private var sampler: Sampler
     private var detokenizer: StreamingDetokenizer
@@ -20,7 +21,7 @@ struct SequenceDecoder {
     init(prompt: [Int], parameters: GenerationParameters, tokenizer: any Tokenizer, contextLength: Int) {
         self.parameters = parameters
         self.prompt = prompt
-        endOfText = tokenizer.endOfTextID
+        endOfGeneration = parameters.endOfGenerationIDs(tokenizer)
         self.contextLength = contextLength
         sampler = Sampler(parameters.sampling, prompt: prompt)
         detokenizer = StreamingDetokenizer(tokenizer: tokenizer)
@@ -46,7 +47,7 @@ struct SequenceDecoder {
     mutating func accept(_ logits: [Float], cacheLength: Int) -> [GenerationEvent] {
         precondition(finishReason == nil, "SequenceDecoder: sequence already finished")
         let sampled = sampler.next(logits)
-        if parameters.stopAtEndOfText && sampled.id == endOfText { return finish(.stop) }
+        if endOfGeneration.contains(sampled.id) { return finish(.stop) }
         tokens.append(sampled.id)
         var events: [GenerationEvent] = [.token(id: sampled.id, logprob: sampled.logprob)]
         let (release, stopped) = stops.append(Array(detokenizer.append(sampled.id).utf8))

@@ -1,47 +1,95 @@
-// The tokenizer in GGUF metadata as llama.cpp reads it (`tokenizer.ggml.model` "gpt2": tokens,
-// token_type, merges, bos/eos ids) to and from a byte-level `BPETokenizer`. Models with no tokenizer get
-// a placeholder vocabulary (id i < 256 = byte i, others control tokens) so llama.cpp can load them.
+// The tokenizer in GGUF metadata as llama.cpp reads it (`tokenizer.ggml.*`: model, pre, tokens,
+// token_type, scores, merges, special ids, add_bos/add_eos) to and from Quill tokenizers. Models with no
+// tokenizer get a placeholder vocabulary (id i < 256 = byte i, others control tokens) so llama.cpp loads them.
 import QuillFormats
 import QuillTokenizer
 
 /// Reads and writes the `tokenizer.ggml.*` metadata of a GGUF file.
 ///
 /// ```swift
-/// let tokenizer = try GGUFTokenizer.read(GGUFFile(url: url))       // nil when the file has none
+/// let tokenizer = try GGUFTokenizer.load(GGUFFile(url: url))       // nil when the file has none
 /// var writer = GGUFWriter()
-/// for (key, value) in try GGUFTokenizer.metadata(for: tokenizer, vocabularySize: 50257) { writer.addMetadata(key, value) }
+/// for (key, value) in try GGUFTokenizer.metadata(for: bpe, vocabularySize: 50257) { writer.addMetadata(key, value) }
 /// ```
 public enum GGUFTokenizer {
-    /// llama.cpp's `llama_token_type` values.
-    enum TokenType: Int32 { case normal = 1, unknown = 2, control = 3, userDefined = 4, unused = 5, byte = 6 }
+    typealias TokenType = LlamaCppVocabulary.TokenType
 
-    /// The tokenizer stored in `file`, or nil when it has none. Throws for a tokenizer Quill cannot
-    /// run (SentencePiece "llama", WordPiece "bert") or malformed lists.
+    /// The tokenizer stored in `file` (byte-level BPE, SentencePiece or WordPiece), or nil when it has
+    /// none. Throws a typed error naming the field for lists that disagree, ids out of range, an unknown
+    /// `tokenizer.ggml.pre`, or a tokenizer kind Quill cannot run.
+    public static func load(_ file: GGUFFile) throws -> (any Tokenizer)? {
+        guard let vocabulary = try vocabulary(file) else { return nil }
+        return try vocabulary.makeTokenizer()
+    }
+
+    /// The byte-level BPE tokenizer stored in `file`, or nil when it has none; throws for other kinds
+    /// (use `load` for any kind).
     public static func read(_ file: GGUFFile) throws -> BPETokenizer? {
-        guard let kind = file.metadata["tokenizer.ggml.model"]?.stringValue else { return nil }
-        guard kind == "gpt2" else {
-            throw ModelError.unsupported("\(file.fileName): tokenizer.ggml.model '\(kind)'; Quill reads byte-level BPE ('gpt2') tokenizers from GGUF")
+        guard let vocabulary = try vocabulary(file) else { return nil }
+        guard vocabulary.model == "gpt2" else {
+            throw ModelError.unsupported("\(file.fileName): tokenizer.ggml.model '\(vocabulary.model)' is not byte-level BPE "
+                + "('gpt2'); this path needs a byte-level tokenizer")
         }
-        guard let tokens = file.metadata["tokenizer.ggml.tokens"]?.stringArray else {
-            throw ModelError.invalidConfig("\(file.fileName): tokenizer.ggml.tokens is missing or not a string array")
+        return try vocabulary.makeTokenizer() as? BPETokenizer
+    }
+
+    /// The metadata as plain values, or nil when the file has no tokenizer (or only a placeholder for a
+    /// model of fewer than 256 ids, which cannot hold every byte).
+    public static func vocabulary(_ file: GGUFFile) throws -> LlamaCppVocabulary? {
+        let meta = file.metadata
+        guard let model = meta["tokenizer.ggml.model"] else { return nil }
+        let name = file.fileName
+        func field(_ key: String) -> String { "\(name): tokenizer.ggml.\(key)" }
+        guard let kind = model.stringValue else { throw ModelError.invalidConfig("\(field("model")) is not a string") }
+        if kind == "none" || kind == "no_vocab" { return nil }
+        guard let tokens = meta["tokenizer.ggml.tokens"]?.stringArray else {
+            throw ModelError.invalidConfig("\(field("tokens")) is missing or not a string array")
         }
-        let types = file.metadata["tokenizer.ggml.token_type"]?.arrayValues?.map { $0.intValue ?? 1 }
-            ?? [Int](repeating: 1, count: tokens.count)
-        guard types.count == tokens.count else {
-            throw ModelError.invalidConfig("\(file.fileName): tokenizer.ggml.token_type has \(types.count) entries for \(tokens.count) tokens")
-        }
-        let merges = file.metadata["tokenizer.ggml.merges"]?.stringArray ?? []
-        let entries: [ByteLevelVocabularyEntry?] = zip(tokens, types).map { text, type in
-            switch TokenType(rawValue: Int32(type)) {
-            case .unused: return nil
-            case .control, .userDefined: return ByteLevelVocabularyEntry(text: text, isSpecial: true)
-            default: return ByteLevelVocabularyEntry(text: text, isSpecial: false)
+        var types: [Int32]?
+        if let value = meta["tokenizer.ggml.token_type"] {
+            guard let values = value.arrayValues else { throw ModelError.invalidConfig("\(field("token_type")) is not an array") }
+            types = try values.map { element throws in
+                guard let v = element.intValue, let t = Int32(exactly: v) else {
+                    throw ModelError.invalidConfig("\(field("token_type")) holds a non-integer or out-of-range value")
+                }
+                return t
             }
         }
-        let pattern = pattern(forPre: file.metadata["tokenizer.ggml.pre"]?.stringValue)
+        var scores: [Float]?
+        if let value = meta["tokenizer.ggml.scores"] {
+            guard let values = value.arrayValues else { throw ModelError.invalidConfig("\(field("scores")) is not an array") }
+            scores = try values.map { element throws in
+                if let d = element.doubleValue { return Float(d) }
+                if let i = element.intValue { return Float(i) }
+                throw ModelError.invalidConfig("\(field("scores")) holds a non-number")
+            }
+        }
+        var merges: [String]?
+        if let value = meta["tokenizer.ggml.merges"] {
+            guard let strings = value.stringArray else { throw ModelError.invalidConfig("\(field("merges")) is not a string array") }
+            merges = strings
+        }
+        let pre = meta["tokenizer.ggml.pre"]?.stringValue
+        var vocabulary = LlamaCppVocabulary(model: kind, pre: pre, tokens: tokens, tokenTypes: types, scores: scores,
+                                            merges: merges, source: name)
+        for id in LlamaCppVocabulary.tokenIDNames {
+            guard let value = meta["tokenizer.ggml.\(id)_token_id"] else { continue }
+            guard let v = value.intValue else { throw ModelError.invalidConfig("\(field("\(id)_token_id")) is not an integer") }
+            vocabulary.tokenIDs[id] = v
+        }
+        func flag(_ key: String) throws -> Bool? {
+            guard let value = meta["tokenizer.ggml.\(key)"] else { return nil }
+            guard let b = value.boolValue else { throw ModelError.invalidConfig("\(field(key)) is not a boolean") }
+            return b
+        }
+        vocabulary.addBOS = try flag("add_bos_token")
+        vocabulary.addEOS = try flag("add_eos_token")
+        vocabulary.addSpacePrefix = try flag("add_space_prefix")
+        vocabulary.modelName = meta["general.name"]?.stringValue
+        vocabulary.architecture = file.architecture
         // A placeholder for a model of fewer than 256 ids cannot hold every byte: no usable tokenizer.
-        if merges.isEmpty && tokens.count < 256 { return nil }
-        return try BPETokenizer(byteLevelVocabulary: entries, merges: merges, pattern: pattern, source: file.fileName)
+        if kind == "gpt2" && (merges ?? []).isEmpty && tokens.count < 256 { return nil }
+        return vocabulary
     }
 
     /// The metadata that stores `tokenizer` (nil: the placeholder vocabulary) for a model of
@@ -52,22 +100,28 @@ public enum GGUFTokenizer {
         guard entries.count == vocabularySize else {
             throw ModelError.invalidConfig("the tokenizer has \(entries.count) ids but the model's vocabulary is \(vocabularySize)")
         }
+        let userDefined = Set(tokenizer?.addedTokens.filter { !$0.isControl }.map(\.id) ?? [])
         var texts: [GGUFValue] = [], types: [GGUFValue] = []
         for (id, entry) in entries.enumerated() {
             texts.append(.string(entry?.text ?? "[UNUSED_\(id)]"))
-            let type: TokenType = entry == nil ? .unused : entry!.isSpecial ? .control : .normal
+            let type: TokenType = entry == nil ? .unused : !entry!.isSpecial ? .normal : userDefined.contains(id) ? .userDefined : .control
             types.append(.int32(type.rawValue))
         }
         var result: [(String, GGUFValue)] = [
             ("tokenizer.ggml.model", .string("gpt2")),
-            ("tokenizer.ggml.pre", .string(preName(tokenizer?.pattern ?? .gpt2))),
+            ("tokenizer.ggml.pre", .string(try preName(tokenizer?.preTokenization ?? PreTokenization(.gpt2)))),
             ("tokenizer.ggml.tokens", .array(texts, of: .string)),
             ("tokenizer.ggml.token_type", .array(types, of: .int32)),
             ("tokenizer.ggml.merges", .array(merges.map { .string($0) }, of: .string)),
         ]
-        let eos = eosTokenID ?? tokenizer?.endOfTextID
-        if let bos = bosTokenID ?? eos { result.append(("tokenizer.ggml.bos_token_id", .uint32(UInt32(bos)))) }
+        // The placeholder's <|endoftext|> is id 256; without the key llama.cpp (and Quill) would take id 11.
+        let eos = eosTokenID ?? tokenizer?.endOfTextID ?? (tokenizer == nil && vocabularySize > 256 ? 256 : nil)
+        if let bos = bosTokenID ?? tokenizer?.beginningOfSequenceID ?? eos {
+            result.append(("tokenizer.ggml.bos_token_id", .uint32(UInt32(bos))))
+        }
         if let eos { result.append(("tokenizer.ggml.eos_token_id", .uint32(UInt32(eos)))) }
+        result.append(("tokenizer.ggml.add_bos_token", .bool(tokenizer?.addsBeginningOfSequence ?? false)))
+        result.append(("tokenizer.ggml.add_eos_token", .bool(tokenizer?.addsEndOfSequence ?? false)))
         return result
     }
 
@@ -80,20 +134,11 @@ public enum GGUFTokenizer {
         }
     }
 
-    /// llama.cpp's `tokenizer.ggml.pre` names for the pre-tokenizer regexes Quill knows.
-    static func preName(_ pattern: PreTokenizerPattern) -> String {
-        switch pattern {
-        case .gpt2: return "gpt-2"
-        case .cl100k: return "llama-bpe"
-        case .o200k: return "gpt-4o"
-        }
-    }
-
-    static func pattern(forPre name: String?) -> PreTokenizerPattern {
-        switch name {
-        case "llama-bpe", "llama3", "dbrx", "smaug-bpe": return .cl100k
-        case "gpt-4o": return .o200k
-        default: return .gpt2
-        }
+    /// The `tokenizer.ggml.pre` llama.cpp reads back as `preTokenization`.
+    static func preName(_ preTokenization: PreTokenization) throws -> String {
+        if let name = preTokenization.llamaCppName { return name }
+        if let pattern = preTokenization.singlePattern { return LlamaCppPreTokenizer.name(for: pattern) }
+        throw ModelError.unsupported("this tokenizer's pre-tokenizer (\(preTokenization.steps.count) steps) has no "
+            + "tokenizer.ggml.pre name llama.cpp knows")
     }
 }

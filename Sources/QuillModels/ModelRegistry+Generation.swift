@@ -1,20 +1,37 @@
 // One entry point for generation: a model directory or a .gguf file becomes a language model plus
 // the tokenizer that goes with it (tokenizer.json / Quill / tiktoken files in the directory, the
-// GGUF's own vocabulary, or the byte tokenizer for Quill's 257-id byte-level models).
+// GGUF's own vocabulary, or the byte tokenizer for Quill's 257-id byte-level models), the chat template
+// and every token id that ends generation.
 import Foundation
 import QuillFormats
 import QuillTokenizer
 
-/// A causal language model, its tokenizer and the chat template it declares.
+/// A causal language model, its tokenizer, the chat template it declares and the ids that end generation.
+///
+/// BOS / EOS policy lives on the tokenizer (`addsBeginningOfSequence`, `beginningOfSequenceID`):
+/// `tokenizer.encode(prompt, addSpecialTokens: true, parseSpecial: false)` gives the ids the model expects.
 public struct GenerationModel {
     public let model: any LanguageModel
     public let tokenizer: any Tokenizer
     /// The Jinja chat template the model ships (GGUF `tokenizer.chat_template`, or `chat_template` in
     /// tokenizer_config.json / chat_template.jinja); nil when it declares none.
     public var chatTemplate: String?
+    /// Every id that ends generation: the tokenizer's end-of-generation ids (GGUF eos / eot / eom and
+    /// llama.cpp's end-of-turn texts) and the `eos_token_id`s of config.json / generation_config.json.
+    /// Pass them as `GenerationParameters.stopTokenIDs`.
+    public var stopTokenIDs: Set<Int>
 
-    public init(model: any LanguageModel, tokenizer: any Tokenizer, chatTemplate: String? = nil) {
+    public init(model: any LanguageModel, tokenizer: any Tokenizer, chatTemplate: String? = nil,
+                stopTokenIDs: Set<Int>? = nil) {
         self.model = model; self.tokenizer = tokenizer; self.chatTemplate = chatTemplate
+        var ids = stopTokenIDs ?? tokenizer.endOfGenerationIDs
+        if let endOfText = tokenizer.endOfTextID { ids.insert(endOfText) }
+        self.stopTokenIDs = ids
+    }
+
+    /// The ids of a plain-text prompt as the model expects them: BOS when declared, special-token text as text.
+    public func promptTokens(_ prompt: String) -> [Int] {
+        tokenizer.encode(prompt, addSpecialTokens: true, parseSpecial: false)
     }
 }
 
@@ -31,7 +48,7 @@ extension ModelRegistry {
             let file = try GGUFFile(url: path)
             let model = try GGUFCheckpoint.loadModel(file, forInference: true)
             let template = file.metadata["tokenizer.chat_template"]?.stringValue
-            if let tokenizer = try GGUFTokenizer.read(file) {
+            if let tokenizer = try GGUFTokenizer.load(file) {
                 return GenerationModel(model: model, tokenizer: try checked(tokenizer, for: model, path), chatTemplate: template)
             }
             return GenerationModel(model: model, tokenizer: try byteTokenizer(for: model, path), chatTemplate: template)
@@ -44,8 +61,31 @@ extension ModelRegistry {
             throw ModelError.unsupported("\(path.path) is a file but not GGUF; pass a model directory or a .gguf file")
         }
         let model = try loadLanguageModel(directory: path)
-        return GenerationModel(model: model, tokenizer: try tokenizer(directory: path, for: model),
-                               chatTemplate: try chatTemplate(directory: path))
+        let tokenizer = try tokenizer(directory: path, for: model)
+        var stops = tokenizer.endOfGenerationIDs
+        for name in ["config.json", "generation_config.json"] {
+            stops.formUnion(try declaredEndOfSequenceIDs(path.appendingPathComponent(name), vocabularySize: model.vocabularySize))
+        }
+        return GenerationModel(model: model, tokenizer: tokenizer, chatTemplate: try chatTemplate(directory: path),
+                               stopTokenIDs: stops)
+    }
+
+    /// The `eos_token_id` (an id or a list of ids) of a config.json / generation_config.json; empty when
+    /// the file or the key is absent. Ids outside the vocabulary are an error naming the file.
+    public static func declaredEndOfSequenceIDs(_ url: URL, vocabularySize: Int) throws -> Set<Int> {
+        guard let data = try? Data(contentsOf: url) else { return [] }
+        let json: JSONValue
+        do { json = try JSONValue(parsing: data) } catch { throw ModelError.invalidConfig("\(url.path): \(error)") }
+        guard let value = json["eos_token_id"], !value.isNull else { return [] }
+        let values = value.arrayValue ?? [value]
+        var ids: Set<Int> = []
+        for v in values {
+            guard let id = v.intValue, id >= 0, id < vocabularySize else {
+                throw ModelError.invalidConfig("\(url.path): eos_token_id \(v) is not an id of the \(vocabularySize)-token vocabulary")
+            }
+            ids.insert(id)
+        }
+        return ids
     }
 
     /// The chat template a model directory declares: `chat_template.jinja`, else tokenizer_config.json's

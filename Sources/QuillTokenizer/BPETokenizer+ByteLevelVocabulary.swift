@@ -53,7 +53,7 @@ extension BPETokenizer {
             }
             pairs.append((left, right))
         }
-        let model = try BytePairModel(tokens: tokens, merges: pairs, pattern: pattern, wholePieceLookup: false, source: source)
+        let model = try BytePairModel(tokens: tokens, merges: pairs, preTokenization: PreTokenization(pattern), wholePieceLookup: false, source: source)
         let endOfText = ["<|endoftext|>", "<|end_of_text|>", "</s>", "<|im_end|>"].first { specials[$0] != nil }
         self.init(model: model, specialTokens: specials, endOfTextToken: endOfText ?? "<|endoftext|>",
                   addPrefixSpace: addPrefixSpace)

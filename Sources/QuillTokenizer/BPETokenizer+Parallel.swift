@@ -19,10 +19,13 @@ extension BPETokenizer {
                 var state = EncodeState(expectedBytes: bytes, output: IDBuffer(capacity: 1024))
                 defer { state.free() }
                 for i in mine {
+                    if addedTokenSplitter.hasUserDefined { output[i] = encode(texts[i]); continue }
                     var text = addPrefixSpace && !texts[i].hasPrefix(" ") ? " " + texts[i] : texts[i]
                     state.output.count = 0
                     text.withUTF8 { _ = model.encodeOrdinary($0, state: &state) }
-                    output[i] = state.output.ints
+                    var ids = state.output.ints
+                    model.dropMissingBytes(&ids)
+                    output[i] = ids
                 }
             }
         }
@@ -33,6 +36,8 @@ extension BPETokenizer {
     /// - Parameter chunkCount: number of pieces to cut the text into (default: one per active processor;
     ///   each chunk warms its own piece cache, so more chunks than cores only adds work).
     public func encodeParallel(_ text: String, chunkCount: Int? = nil) -> [Int] {
+        // Chunk boundaries are safe only for one hand-written pattern and no added tokens to find first.
+        if model.singlePattern == nil || addedTokenSplitter.hasUserDefined || model.hasMissingBytes { return encode(text) }
         var text = addPrefixSpace && !text.hasPrefix(" ") ? " " + text : text
         return text.withUTF8 { buffer -> [Int] in
             let chunks = Self.safeChunks(buffer, count: chunkCount ?? ProcessInfo.processInfo.activeProcessorCount)

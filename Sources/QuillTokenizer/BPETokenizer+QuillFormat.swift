@@ -11,7 +11,7 @@ import Foundation
 
 extension BPETokenizer {
     private static let magic: [UInt8] = Array("QTOK".utf8)
-    private static let patterns: [PreTokenizerPattern] = [.gpt2, .cl100k, .o200k]
+    private static let patterns: [PreTokenizerPattern] = [.gpt2, .cl100k, .o200k, .llama3, .qwen2, .qwen35]
 
     /// The vocabulary in the Quill binary format.
     public func quillFormatData() -> Data {
@@ -89,7 +89,7 @@ extension BPETokenizer {
         let endOfText = String(decoding: try reader.bytes(try reader.u32()), as: UTF8.self)
         let model = try BytePairModel(tokenBytes: blob, tokenOffsets: offsets,
                                       pairs: declaredPairs == 0xFFFF_FFFF ? nil : entries,
-                                      pattern: Self.patterns[patternIndex], wholePieceLookup: flags & 1 != 0, source: path)
+                                      preTokenization: PreTokenization(Self.patterns[patternIndex]), wholePieceLookup: flags & 1 != 0, source: path)
         self.init(model: model, specialTokens: specials, endOfTextToken: endOfText, addPrefixSpace: flags & 2 != 0)
     }
 }

@@ -32,10 +32,10 @@ extension BPETokenizer {
             var offsets = [0]
             offsets.reserveCapacity(count + 1)
             for (bytes, _) in ranks { blob.append(contentsOf: bytes); offsets.append(blob.count) }
-            model = try BytePairModel(tokenBytes: blob, tokenOffsets: offsets, pairs: nil, pattern: pattern,
+            model = try BytePairModel(tokenBytes: blob, tokenOffsets: offsets, pairs: nil, preTokenization: PreTokenization(pattern),
                                       wholePieceLookup: true, source: path)
         } else {
-            model = try BytePairModel(tokens: ranks, merges: nil, pattern: pattern, wholePieceLookup: true, source: path)
+            model = try BytePairModel(tokens: ranks, merges: nil, preTokenization: PreTokenization(pattern), wholePieceLookup: true, source: path)
         }
         self.init(model: model, specialTokens: specials)
     }

@@ -16,9 +16,12 @@ import Foundation
 /// Copies share the immutable tables, so a tokenizer is cheap to pass around and safe to use from many threads.
 public struct BPETokenizer: Tokenizer {
     let model: BytePairModel
-    /// Special-token text → id.
+    /// Special-token text → id (control and user-defined added tokens).
     public let specialTokens: [String: Int]
+    /// The added tokens with how each is matched in text.
+    public let addedTokens: [AddedToken]
     let specialMatcher: SpecialTokenMatcher
+    let addedTokenSplitter: AddedTokenSplitter
     private let specialBytesByID: [Int: [UInt8]]
     /// The text of the end-of-sequence special token (`<|endoftext|>` unless a loader says otherwise).
     public let endOfTextToken: String
@@ -26,40 +29,83 @@ public struct BPETokenizer: Tokenizer {
     /// Hugging Face ByteLevel `add_prefix_space`: a space is put before text that does not start with one.
     public let addPrefixSpace: Bool
 
-    /// The pre-tokenization pattern.
+    /// The end-of-sequence id the file declares, when it is not `endOfTextToken`'s.
+    public var declaredEndOfSequenceID: Int?
+    public var beginningOfSequenceID: Int?
+    public var addsBeginningOfSequence = false
+    public var addsEndOfSequence = false
+    /// Ids that end generation; defaults to the end-of-text id.
+    public var endOfGenerationIDs: Set<Int>
+
+    /// The main pre-tokenization pattern (the only one unless `preTokenization` has several steps).
     public var pattern: PreTokenizerPattern { model.pattern }
+    /// How text is cut into pieces before merging.
+    public var preTokenization: PreTokenization { model.preTokenization }
 
     /// One past the largest id (ordinary or special).
     public var vocabularySize: Int { max(model.idLimit, (specialTokens.values.max() ?? -1) + 1) }
 
-    /// The id of `endOfTextToken`, if the vocabulary has it.
-    public var endOfTextID: Int? { specialTokens[endOfTextToken] }
+    /// The declared end-of-sequence id, else the id of `endOfTextToken` if the vocabulary has it.
+    public var endOfTextID: Int? { declaredEndOfSequenceID ?? specialTokens[endOfTextToken] }
 
+    /// Every special token is a control token (tiktoken's semantics).
     init(model: BytePairModel, specialTokens: [String: Int], endOfTextToken: String = "<|endoftext|>",
          addPrefixSpace: Bool = false) {
+        self.init(model: model, addedTokens: specialTokens.map { AddedToken(text: $0.key, id: $0.value, isControl: true) },
+                  endOfTextToken: endOfTextToken, addPrefixSpace: addPrefixSpace, splitOrder: .leftmostLongest)
+    }
+
+    /// `decodeOnly`: tokens no text encodes to (outside the byte-level alphabet) that still decode to their text.
+    init(model: BytePairModel, addedTokens: [AddedToken], endOfTextToken: String, addPrefixSpace: Bool,
+         splitOrder: AddedTokenSplitter.Order, decodeOnly: [Int: [UInt8]] = [:]) {
         self.model = model
         self.addPrefixSpace = addPrefixSpace
+        let tokens = addedTokens.sorted { $0.id < $1.id }
+        self.addedTokens = tokens
+        let specialTokens = Dictionary(tokens.map { ($0.text, $0.id) }, uniquingKeysWith: { first, _ in first })
         self.specialTokens = specialTokens
         self.specialMatcher = SpecialTokenMatcher(specialTokens)
-        self.specialBytesByID = Dictionary(specialTokens.map { ($0.value, Array($0.key.utf8)) },
-                                           uniquingKeysWith: { first, _ in first })
+        self.addedTokenSplitter = AddedTokenSplitter(tokens, order: splitOrder)
+        self.specialBytesByID = Dictionary(tokens.map { ($0.id, Array($0.text.utf8)) }, uniquingKeysWith: { first, _ in first })
+            .merging(decodeOnly, uniquingKeysWith: { first, _ in first })
         self.endOfTextToken = endOfTextToken
+        endOfGenerationIDs = specialTokens[endOfTextToken].map { [$0] } ?? []
     }
 
     /// Builds a tokenizer from tiktoken-style ranks: each token's bytes and its rank (= id).
     public init(ranks: [(bytes: [UInt8], rank: Int)], specialTokens: [String: Int],
                 pattern: PreTokenizerPattern) throws(TokenizerError) {
-        let model = try BytePairModel(tokens: ranks.map { ($0.bytes, $0.rank) }, merges: nil, pattern: pattern,
+        let model = try BytePairModel(tokens: ranks.map { ($0.bytes, $0.rank) }, merges: nil, preTokenization: PreTokenization(pattern),
                                       wholePieceLookup: true, source: "ranks")
         self.init(model: model, specialTokens: specialTokens)
     }
 
     // MARK: Encoding
 
-    /// Encodes ordinary text: special-token text is encoded as plain text (tiktoken's `encode_ordinary`).
-    public func encode(_ text: String) -> [Int] {
+    /// Encodes ordinary text: control-token text is encoded as plain text (tiktoken's `encode_ordinary`);
+    /// user-defined added tokens (matched in any text, as llama.cpp and Hugging Face do) become their ids.
+    public func encode(_ text: String) -> [Int] { encode(text, parseSpecial: false) }
+
+    /// Encodes `text`; with `parseSpecial` every added token's text becomes its id, otherwise only the
+    /// user-defined ones' (control tokens such as `<|im_start|>` are then plain text).
+    public func encode(_ text: String, parseSpecial: Bool) -> [Int] {
         var text = addPrefixSpace && !text.hasPrefix(" ") ? " " + text : text
-        return text.withUTF8 { model.encodeOrdinaryToArray($0) }
+        guard addedTokenSplitter.matchesAnything(parseSpecial: parseSpecial) else {
+            return text.withUTF8 { model.encodeOrdinaryToArray($0) }
+        }
+        return text.withUTF8 { buffer in
+            var state = EncodeState(expectedBytes: buffer.count, output: IDBuffer(capacity: buffer.count / 3 + 16))
+            defer { state.free() }
+            for segment in addedTokenSplitter.segments(buffer, parseSpecial: parseSpecial) {
+                switch segment {
+                case .text(let range): model.encodeOrdinary(UnsafeBufferPointer(rebasing: buffer[range]), state: &state)
+                case .token(let id): state.output.append(UInt32(id))
+                }
+            }
+            var ids = state.output.ints
+            model.dropMissingBytes(&ids)
+            return ids
+        }
     }
 
     /// Encodes with tiktoken's special-token rules: allowed special text becomes its id; disallowed special
@@ -99,7 +145,9 @@ public struct BPETokenizer: Tokenizer {
                 state.output.append(UInt32(hit.entry.id))
                 position = hit.start + hit.entry.bytes.count
             }
-            return .success(state.output.ints)
+            var ids = state.output.ints
+            model.dropMissingBytes(&ids)
+            return .success(ids)
         }
         return try result.get()
     }

@@ -40,7 +40,7 @@ public struct BPETrainer: Sendable {
         var state = BPETrainingState(words: Self.countWords(text, pattern: pattern))
         state.learn(until: ordinaryTarget, progress: progress)
         let tokens = state.tokens.enumerated().map { (bytes: $0.element, id: $0.offset) }
-        let model = try BytePairModel(tokens: tokens, merges: state.merges, pattern: pattern, wholePieceLookup: false,
+        let model = try BytePairModel(tokens: tokens, merges: state.merges, preTokenization: PreTokenization(pattern), wholePieceLookup: false,
                                       source: "trainer")
         var specials: [String: Int] = [:]
         for (k, name) in specialTokens.enumerated() { specials[name] = state.tokens.count + k }

@@ -154,6 +154,7 @@ extension BytePairModel {
             }
         }
         ids.append(contentsOf: rest)
+        dropMissingBytes(&ids)
         return ids
     }
 
@@ -161,13 +162,26 @@ extension BytePairModel {
     /// when a borrowed output fills up, the offset of the first piece not encoded (encode the rest from there).
     @discardableResult
     func encodeOrdinary(_ text: UnsafeBufferPointer<UInt8>, state: inout EncodeState) -> Int {
-        if pattern == .gpt2 { return encodeGPT2(text, state: &state) }
-        return encodeGeneral(text, state: &state)
+        switch singlePattern {
+        case .gpt2?: return encodeGPT2(text, state: &state)
+        case let pattern?: return encodeGeneral(text, pattern: pattern, state: &state)
+        case nil: return encodePipeline(text, state: &state)
+        }
+    }
+
+    /// Several pre-tokenizer steps: the pieces are found first (a regex step may look ahead anywhere in
+    /// the piece it splits, so a borrowed output that fills up cannot resume mid-text), then merged.
+    func encodePipeline(_ text: UnsafeBufferPointer<UInt8>, state: inout EncodeState) -> Int {
+        guard let base = text.baseAddress else { return 0 }
+        guard state.output.ensure(text.count) else { return 0 }  // BPE never gives more ids than bytes
+        let pieces = preTokenization.pieces(text)
+        for (start, end) in pieces { emitPiece(base + start, end - start, readable: text.count - start, state: &state) }
+        return text.count
     }
 
     /// The pattern-independent loop: `PreTokenizer` finds each piece. Also the reference the GPT-2 fast path
     /// is tested against.
-    func encodeGeneral(_ text: UnsafeBufferPointer<UInt8>, state: inout EncodeState) -> Int {
+    func encodeGeneral(_ text: UnsafeBufferPointer<UInt8>, pattern: PreTokenizerPattern, state: inout EncodeState) -> Int {
         guard let base = text.baseAddress else { return 0 }
         let pre = PreTokenizer(bytes: text, pattern: pattern)
         let n = text.count

@@ -6,7 +6,11 @@ import Foundation
 
 /// Tables shared by every copy of a `BPETokenizer`; built once by a loader or the trainer.
 final class BytePairModel: @unchecked Sendable {
-    let pattern: PreTokenizerPattern
+    let preTokenization: PreTokenization
+    /// The pre-tokenizer's main hand-written pattern (its only step on the fast paths).
+    var pattern: PreTokenizerPattern { preTokenization.mainPattern }
+    /// `preTokenization.singlePattern`, kept for the hot loop.
+    let singlePattern: PreTokenizerPattern?
     /// Concatenated bytes of every ordinary token; token `id` is `tokenBytes[tokenOffsets[id]..<tokenOffsets[id + 1]]`.
     let tokenBytes: [UInt8]
     let tokenOffsets: [Int]
@@ -18,6 +22,15 @@ final class BytePairModel: @unchecked Sendable {
     let pairs: PairMap?
     /// The id of each single byte.
     let byteIDs: UnsafeMutablePointer<UInt32>
+    /// Whether some single byte has no token (its id is `missingByte`, removed before ids are returned).
+    let hasMissingBytes: Bool
+    static let missingByte = UInt32.max
+
+    /// Removes the placeholder ids of bytes the vocabulary lacks.
+    func dropMissingBytes(_ ids: inout [Int]) {
+        if hasMissingBytes { ids.removeAll { $0 == Int(Self.missingByte) } }
+    }
+
     /// tiktoken semantics: a piece that is itself a token is emitted whole before any merging
     /// (Hugging Face calls this `ignore_merges`).
     let wholePieceLookup: Bool
@@ -28,8 +41,9 @@ final class BytePairModel: @unchecked Sendable {
     /// Builds the tables from token bytes in id order. `pairs == nil` selects tiktoken's merge rule,
     /// which requires every token's rank to equal its id.
     init(tokenBytes: [UInt8], tokenOffsets: [Int], pairs entries: [(left: UInt32, right: UInt32, rank: UInt32, merged: UInt32)]?,
-         pattern: PreTokenizerPattern, wholePieceLookup: Bool, source: String) throws(TokenizerError) {
-        self.pattern = pattern
+         preTokenization: PreTokenization, wholePieceLookup: Bool, source: String) throws(TokenizerError) {
+        self.preTokenization = preTokenization
+        self.singlePattern = preTokenization.singlePattern
         self.wholePieceLookup = wholePieceLookup
         self.tokenBytes = tokenBytes
         self.tokenOffsets = tokenOffsets
@@ -51,14 +65,13 @@ final class BytePairModel: @unchecked Sendable {
         tokenMap = map
         shortTokens = ShortTokenTable(tokenBytes: tokenBytes, tokenOffsets: tokenOffsets)
         byteIDs = .allocate(capacity: 256)
+        var missing = false
         for b in 0..<256 {
-            guard let id = map.find([UInt8(b)]) else {
-                byteIDs.deallocate()
-                throw .malformedTokenizerFile(path: source, reason: "byte 0x\(String(b, radix: 16)) has no token; "
-                    + "a byte-level BPE vocabulary needs all 256 single bytes")
-            }
-            byteIDs[b] = UInt32(id)
+            // Vocabularies may lack bytes valid UTF-8 never holds (0xC0, 0xF5…) or control bytes; such a
+            // byte is dropped from the output, as llama.cpp and Hugging Face (without unk_token) do.
+            if let id = map.find([UInt8(b)]) { byteIDs[b] = UInt32(id) } else { byteIDs[b] = Self.missingByte; missing = true }
         }
+        hasMissingBytes = missing
         guard let entries else {
             pairs = nil
             return
@@ -79,9 +92,17 @@ final class BytePairModel: @unchecked Sendable {
 
     /// Builds the tables from (bytes, id) tokens and, for Hugging Face models, merges as (left id, right id)
     /// in rank order.
-    convenience init(tokens: [(bytes: [UInt8], id: Int)], merges: [(left: Int, right: Int)]?, pattern: PreTokenizerPattern,
+    convenience init(tokens: [(bytes: [UInt8], id: Int)], merges: [(left: Int, right: Int)]?, preTokenization: PreTokenization,
                      wholePieceLookup: Bool, source: String) throws(TokenizerError) {
+        // Ids are bounded before the id-indexed tables are allocated: a file saying 2⁶² must not allocate it.
+        if let bad = tokens.first(where: { $0.id < 0 || $0.id >= Self.maxTokenID }) {
+            throw .malformedTokenizerFile(path: source, reason: "token id \(bad.id) is outside 0..<\(Self.maxTokenID)")
+        }
         let limit = (tokens.map(\.id).max() ?? -1) + 1
+        guard limit <= Self.maxIDSpan(tokenCount: tokens.count) else {
+            throw .malformedTokenizerFile(path: source, reason: "token id \(limit - 1) is far beyond the \(tokens.count) "
+                + "tokens listed (ids may leave at most \(Self.maxIDSpan(tokenCount: tokens.count)) slots)")
+        }
         var byID = [[UInt8]?](repeating: nil, count: limit)
         for (bytes, id) in tokens {
             guard id >= 0, !bytes.isEmpty else {
@@ -100,14 +121,28 @@ final class BytePairModel: @unchecked Sendable {
         if let merges, merges.isEmpty {
             entries = []
         } else if let merges {
-            var lookup: [[UInt8]: Int] = [:]
-            lookup.reserveCapacity(tokens.count)
-            for (bytes, id) in tokens { lookup[bytes] = id }
+            // Bytes → id over the blob (a byte-keyed map: no Swift hashing of 100k arrays).
+            let lookup = ByteSliceMap(capacity: tokens.count, keyBytes: blob.count)
+            blob.withUnsafeBufferPointer { b in
+                for id in 0..<limit where offsets[id] < offsets[id + 1] {
+                    lookup.insert(b.baseAddress! + offsets[id], offsets[id + 1] - offsets[id],
+                                  hash: ByteSliceMap.hash(b.baseAddress! + offsets[id], offsets[id + 1] - offsets[id]),
+                                  value: UInt64(id))
+                }
+            }
+            var joined: [UInt8] = []
             entries = []
             entries!.reserveCapacity(merges.count)
             for (rank, merge) in merges.enumerated() {
                 guard merge.left >= 0, merge.left < limit, merge.right >= 0, merge.right < limit,
-                      let left = byID[merge.left], let right = byID[merge.right], let merged = lookup[left + right] else {
+                      let left = byID[merge.left], let right = byID[merge.right] else {
+                    throw .malformedTokenizerFile(path: source, reason: "merge #\(rank) (\(merge.left), \(merge.right)) "
+                        + "does not name two tokens of the vocabulary")
+                }
+                joined.removeAll(keepingCapacity: true)
+                joined += left
+                joined += right
+                guard let merged = lookup.find(joined) else {
                     throw .malformedTokenizerFile(path: source, reason: "merge #\(rank) (\(merge.left), \(merge.right)) "
                         + "does not produce a token of the vocabulary")
                 }
@@ -116,11 +151,17 @@ final class BytePairModel: @unchecked Sendable {
         } else if let bad = tokens.first(where: { $0.id >= limit }) {
             throw .malformedTokenizerFile(path: source, reason: "rank \(bad.id) out of range")
         }
-        try self.init(tokenBytes: blob, tokenOffsets: offsets, pairs: entries, pattern: pattern,
+        try self.init(tokenBytes: blob, tokenOffsets: offsets, pairs: entries, preTokenization: preTokenization,
                       wholePieceLookup: wholePieceLookup, source: source)
     }
 
     deinit { byteIDs.deallocate() }
+
+    /// The largest id a vocabulary may use (llama.cpp's are 32-bit; real vocabularies stay under 2²⁰).
+    static let maxTokenID = 1 << 24
+
+    /// How many id slots `tokenCount` tokens may spread over (gaps for added tokens, padding).
+    static func maxIDSpan(tokenCount: Int) -> Int { 2 * tokenCount + 65_536 }
 
     /// The packed `rank << 32 | mergedID` of merging the parts `left` (bytes `start..<middle` of the piece)
     /// and `right` (bytes `middle..<end`), or `PairMap.empty`. Under the tiktoken rule this is the id of the

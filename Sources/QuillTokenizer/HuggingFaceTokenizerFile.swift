@@ -80,7 +80,7 @@ public enum HuggingFaceTokenizerFile {
         for token in json["added_tokens"] as? [[String: Any]] ?? [] {
             if let content = token["content"] as? String, let id = token["id"] as? Int { specials[content] = id }
         }
-        let bpeModel = try BytePairModel(tokens: tokens, merges: merges, pattern: pattern,
+        let bpeModel = try BytePairModel(tokens: tokens, merges: merges, preTokenization: PreTokenization(pattern),
                                          wholePieceLookup: model["ignore_merges"] as? Bool ?? false, source: path)
         let endOfText = ["<|endoftext|>", "<|end_of_text|>", "</s>", "<|im_end|>"].first { specials[$0] != nil }
         return BPETokenizer(model: bpeModel, specialTokens: specials, endOfTextToken: endOfText ?? "<|endoftext|>",

@@ -40,6 +40,7 @@ final class PairMap: @unchecked Sendable {
     @inline(__always)
     func lookup(_ left: UInt32, _ right: UInt32) -> UInt64 {
         let key = Self.key(left, right)
+        if key == Self.empty { return Self.empty }  // a missing byte's placeholder on both sides
         var index = slot(key)
         while true {
             let k = keys[index]

@@ -48,7 +48,7 @@ extension PreTokenizer {
 
     @inline(__always)
     private func withContraction(_ end: Int) -> Int {
-        if end + 1 < bytes.count && bytes[end] == 0x27, let c = contraction(at: end, caseInsensitive: true) {
+        if end + 1 < bytes.count && bytes[end] == 0x27, let c = contraction(at: end, caseInsensitive: true, foldsLongS: true) {
             return c
         }
         return end

@@ -1,6 +1,7 @@
 // Splits UTF-8 text into the pieces BPE merges within, with exactly the semantics of the tiktoken
-// regexes (GPT-2 / r50k, cl100k, o200k) under leftmost-first backtracking, hand-written as a state
-// machine over Unicode scalars instead of a regex engine. Same pattern strings as tiktoken 0.14.
+// regexes (GPT-2 / r50k, cl100k, o200k) and of Llama 3 / Qwen 2 / Qwen 3.5 as Hugging Face and
+// llama.cpp run them, under leftmost-first backtracking, hand-written as state machines over Unicode
+// scalars instead of a regex engine. Same pattern strings as tiktoken 0.14 and the tokenizer.json files.
 
 /// The pre-tokenization pattern of a byte-level BPE vocabulary.
 public enum PreTokenizerPattern: String, Sendable, Codable, CaseIterable {
@@ -10,8 +11,15 @@ public enum PreTokenizerPattern: String, Sendable, Codable, CaseIterable {
     case cl100k
     /// o200k (GPT-4o): case-aware letter runs with attached contractions.
     case o200k
+    /// Llama 3 as its tokenizer.json (and llama.cpp's `llama-bpe`) spell it: cl100k's pieces, except that
+    /// trailing whitespace ends after the last newline (no `\s++$`) and contractions fold ASCII case only.
+    case llama3
+    /// Qwen 2 / 2.5 (llama.cpp `qwen2`): Llama 3 with one digit per piece.
+    case qwen2
+    /// Qwen 3.5 (llama.cpp `qwen35`): Qwen 2 with combining marks kept inside letter runs.
+    case qwen35
 
-    /// The regex this pattern implements, as tiktoken spells it.
+    /// The regex this pattern implements, as tiktoken spells it (the tokenizer.json spelling for Llama 3 and Qwen).
     public var regex: String {
         switch self {
         case .gpt2:
@@ -20,6 +28,23 @@ public enum PreTokenizerPattern: String, Sendable, Codable, CaseIterable {
             return #"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"#
         case .o200k:
             return #"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        case .llama3:
+            return #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        case .qwen2:
+            return #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        case .qwen35:
+            return #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+        }
+    }
+
+    /// llama.cpp's spelling of the same regex where it differs (contractions as `'[sS]|…`), as it
+    /// matches them in `unicode_regex_split_custom` and as some tokenizer.json files carry them.
+    var llamaCppRegex: String? {
+        let contractions = #"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])"#
+        switch self {
+        case .gpt2: return #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)"#
+        case .llama3, .qwen2, .qwen35: return contractions + regex.dropFirst(#"(?i:'s|'t|'re|'ve|'m|'ll|'d)"#.count)
+        case .cl100k, .o200k: return nil
         }
     }
 
@@ -27,10 +52,9 @@ public enum PreTokenizerPattern: String, Sendable, Codable, CaseIterable {
     public init?(regex: String) {
         let known: [String: PreTokenizerPattern] = [
             #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#: .gpt2,
-            #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#: .cl100k,
         ]
         if let pattern = known[regex] { self = pattern; return }
-        guard let pattern = Self.allCases.first(where: { $0.regex == regex }) else { return nil }
+        guard let pattern = Self.allCases.first(where: { $0.regex == regex || $0.llamaCppRegex == regex }) else { return nil }
         self = pattern
     }
 }
@@ -106,6 +130,9 @@ struct PreTokenizer {
         case .gpt2: return gpt2PieceEnd(from: start)
         case .cl100k: return cl100kPieceEnd(from: start)
         case .o200k: return o200kPieceEnd(from: start)
+        case .llama3: return llama3PieceEnd(from: start, digitLimit: 3, marksInLetters: false)
+        case .qwen2: return llama3PieceEnd(from: start, digitLimit: 1, marksInLetters: false)
+        case .qwen35: return llama3PieceEnd(from: start, digitLimit: 1, marksInLetters: true)
         }
     }
 
@@ -114,7 +141,7 @@ struct PreTokenizer {
     private func gpt2PieceEnd(from i: Int) -> Int {
         let n = bytes.count
         let c0 = scalar(at: i)
-        if c0.value == 0x27, i + 1 < n, let end = contraction(at: i, caseInsensitive: false) { return end }
+        if c0.value == 0x27, i + 1 < n, let end = contraction(at: i, caseInsensitive: false, foldsLongS: false) { return end }
         var start = i
         var cls = c0.cls
         if c0.value == 0x20, i + 1 < n {
@@ -132,7 +159,7 @@ struct PreTokenizer {
     private func cl100kPieceEnd(from i: Int) -> Int {
         let n = bytes.count
         let c0 = scalar(at: i)
-        if c0.value == 0x27, i + 1 < n, let end = contraction(at: i, caseInsensitive: true) { return end }
+        if c0.value == 0x27, i + 1 < n, let end = contraction(at: i, caseInsensitive: true, foldsLongS: true) { return end }
         if c0.cls.contains(.letter) { return run(from: i, mask: .letter) }
         if !c0.cls.contains(.number) && !c0.cls.contains(.newline) && i + c0.length < n {
             if scalar(at: i + c0.length).cls.contains(.letter) { return run(from: i + c0.length, mask: .letter) }
@@ -142,20 +169,41 @@ struct PreTokenizer {
         return whitespaceEnd(from: i, newlineRule: .afterEndOfText)
     }
 
+    // MARK: Llama 3, Qwen 2, Qwen 3.5
+
+    /// `(?i:'s|…)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,limit}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`,
+    /// with `[\p{L}\p{M}]` for letters (and marks out of the punctuation class) when `marksInLetters`.
+    /// As llama.cpp's `unicode_regex_split_custom_llama3` / `_qwen2` / `_qwen35`: ASCII-only case folding.
+    private func llama3PieceEnd(from i: Int, digitLimit: Int, marksInLetters: Bool) -> Int {
+        let n = bytes.count
+        let c0 = scalar(at: i)
+        if c0.value == 0x27, i + 1 < n, let end = contraction(at: i, caseInsensitive: true, foldsLongS: false) { return end }
+        let letters: CharacterClass = marksInLetters ? [.letter, .mark] : .letter
+        if !c0.cls.isDisjoint(with: letters) { return run(from: i, mask: letters) }
+        if !c0.cls.contains(.number) && !c0.cls.contains(.newline) && i + c0.length < n {
+            if !scalar(at: i + c0.length).cls.isDisjoint(with: letters) { return run(from: i + c0.length, mask: letters) }
+        }
+        if c0.cls.contains(.number) { return run(from: i, mask: .number, limit: digitLimit) }
+        let notOther: CharacterClass = marksInLetters ? [.letter, .number, .whitespace, .mark] : [.letter, .number, .whitespace]
+        if let end = punctuationEnd(from: i, first: c0, trailing: .crlf, notOther: notOther) { return end }
+        return whitespaceEnd(from: i, newlineRule: .beforeEndOfText)
+    }
+
     // MARK: shared pieces
 
-    /// ` ?[^\s\p{L}\p{N}]+` followed by `[\r\n]*` (cl100k) or `[\r\n/]*` (o200k).
+    /// ` ?[^\s\p{L}\p{N}]+` followed by `[\r\n]*` (cl100k) or `[\r\n/]*` (o200k); `notOther` is the class
+    /// the punctuation run excludes (Qwen 3.5 also excludes marks).
     @inline(__always)
     func punctuationEnd(from i: Int, first c0: (cls: CharacterClass, length: Int, value: UInt32),
-                        trailing: TrailingSet) -> Int? {
+                        trailing: TrailingSet, notOther: CharacterClass = [.letter, .number, .whitespace]) -> Int? {
         var start = i
         var cls = c0.cls
         if c0.value == 0x20, i + 1 < bytes.count {
             let c1 = scalar(at: i + 1)
-            if Self.isOther(c1.cls) { start = i + 1; cls = c1.cls }
+            if c1.cls.isDisjoint(with: notOther) { start = i + 1; cls = c1.cls }
         }
-        guard Self.isOther(cls) else { return nil }
-        var j = run(from: start, mask: [.letter, .number, .whitespace], invert: true)
+        guard cls.isDisjoint(with: notOther) else { return nil }
+        var j = run(from: start, mask: notOther, invert: true)
         while j < bytes.count {
             let b = bytes[j]
             if b == 0x0A || b == 0x0D || (trailing == .crlfSlash && b == 0x2F) { j += 1 } else { break }
@@ -196,14 +244,15 @@ struct PreTokenizer {
     }
 
     /// `'s|'t|'re|'ve|'m|'ll|'d` at `i` (which holds an apostrophe); the end of the match or nil.
-    /// Case-insensitive matching follows simple case folding, so `'ſ` (long s) matches `'s`.
+    /// Case-insensitive matching follows simple case folding when `foldsLongS` (tiktoken's regex engine:
+    /// `'ſ`, long s, matches `'s`), ASCII case only otherwise (llama.cpp, and the `'[sS]|…` spelling).
     @inline(__always)
-    func contraction(at i: Int, caseInsensitive: Bool) -> Int? {
+    func contraction(at i: Int, caseInsensitive: Bool, foldsLongS: Bool) -> Int? {
         let n = bytes.count
         guard i + 1 < n else { return nil }
         var b1 = bytes[i + 1]
         if caseInsensitive {
-            if b1 == 0xC5, i + 2 < n, bytes[i + 2] == 0xBF { return i + 3 }  // U+017F folds to "s"
+            if foldsLongS, b1 == 0xC5, i + 2 < n, bytes[i + 2] == 0xBF { return i + 3 }  // U+017F folds to "s"
             if b1 >= 0x41 && b1 <= 0x5A { b1 |= 0x20 }
         }
         switch b1 {

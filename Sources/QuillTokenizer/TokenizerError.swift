@@ -21,6 +21,10 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible, Localized
     case invalidTrainingOptions(String)
     /// A tokenizer name or path that does not resolve to anything.
     case tokenizerNotFound(String)
+    /// A pre-tokenizer regex Quill's engine cannot run (or that is malformed); `offset` counts scalars.
+    case invalidRegex(pattern: String, offset: Int, reason: String)
+    /// A tokenizer feature (model type, pre-tokenizer, normalizer, decoder) Quill does not implement.
+    case unsupported(path: String, feature: String)
 
     public var description: String {
         switch self {
@@ -40,6 +44,11 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible, Localized
             return "token id \(id) is outside the vocabulary (0..<\(size))"
         case let .invalidTrainingOptions(reason):
             return "invalid training options: \(reason)"
+        case let .invalidRegex(pattern, offset, reason):
+            let shown = pattern.count > 120 ? String(pattern.prefix(120)) + "…" : pattern
+            return "regex \(shown.debugDescription) at scalar \(offset): \(reason)"
+        case let .unsupported(path, feature):
+            return "\(path): \(feature) is not supported by Quill's tokenizers"
         case let .tokenizerNotFound(name):
             return "no tokenizer '\(name)': give a tiktoken rank file, a tokenizer.json, a model directory, "
                 + "'gpt2' (needs .assets/gpt2.tiktoken or QUILL_ASSETS) or 'bytes'"

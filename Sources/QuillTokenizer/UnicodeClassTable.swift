@@ -17,6 +17,8 @@ struct CharacterClass: OptionSet, Sendable {
     static let lowerish = CharacterClass(rawValue: 1 << 4)
     /// `\r` or `\n`.
     static let newline = CharacterClass(rawValue: 1 << 5)
+    /// `\p{M}`: any mark (Mn, Mc, Me), which Qwen 3.5 keeps inside letter runs.
+    static let mark = CharacterClass(rawValue: 1 << 6)
 }
 
 /// Two-stage table: `stage1[scalar >> 8]` names a 256-entry block in `stage2`; identical blocks are shared,
@@ -94,7 +96,7 @@ final class UnicodeClassTable: @unchecked Sendable {
         case .modifierLetter, .otherLetter:
             result = [.letter, .upperish, .lowerish]
         case .nonspacingMark, .spacingMark, .enclosingMark:
-            result = [.upperish, .lowerish]
+            result = [.upperish, .lowerish, .mark]
         case .decimalNumber, .letterNumber, .otherNumber:
             result = [.number]
         default:

@@ -67,10 +67,11 @@ struct GenerateCommand: ParsableCommand {
                 presencePenalty: presencePenalty, frequencyPenalty: frequencyPenalty,
                 logitBias: try Self.parseBias(logitBias), seed: seed)
             let parameters = GenerationParameters(maxTokens: maxTokens, sampling: sampling, stop: stop, stopAtEndOfText: !ignoreEOS,
-                                              contextOverflow: overflow)
-            let ids = try promptIDs.map(Self.parseIDs) ?? loaded.tokenizer.encode(prompt)
+                                                  stopTokenIDs: loaded.stopTokenIDs, contextOverflow: overflow)
+            let ids = try promptIDs.map(Self.parseIDs) ?? loaded.promptTokens(prompt)
             if let beamWidth {
-                let beams = BeamSearch(model: loaded.model, endOfTextID: ignoreEOS ? nil : loaded.tokenizer.endOfTextID)
+                let beams = BeamSearch(model: loaded.model, endOfTextID: ignoreEOS ? nil : loaded.tokenizer.endOfTextID,
+                                       endOfGenerationIDs: ignoreEOS ? [] : loaded.stopTokenIDs)
                 let hypotheses = try beams.run(promptTokens: ids, parameters: BeamSearchParameters(
                     width: beamWidth, maxTokens: maxTokens, lengthPenalty: lengthPenalty, nBest: nBest,
                     stopAtEndOfText: !ignoreEOS))
@@ -80,7 +81,7 @@ struct GenerateCommand: ParsableCommand {
                 }
                 return
             }
-            if !printIDs { print(promptIDs == nil ? prompt : loaded.tokenizer.decode(ids), terminator: "") }
+            if !printIDs { print(promptIDs == nil ? prompt : loaded.tokenizer.decode(ids), terminator: "") }  // the prompt as typed, without BOS
             let result = try generator.generate(promptTokens: ids, parameters: parameters) { piece in
                 guard !printIDs else { return }
                 print(piece, terminator: "")

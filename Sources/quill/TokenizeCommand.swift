@@ -1,8 +1,10 @@
-// `quill tokenize`: text → token ids, pieces, counts and API-style cost, plus a throughput benchmark
-// of the loaded tokenizer (serial and parallel, checked to give identical ids).
+// `quill tokenize`: text → token ids (what the model sees: BOS / EOS as the model declares them, as
+// llama.cpp's llama-tokenize prints them), pieces, counts and API-style cost, plus a throughput benchmark.
 
 import ArgumentParser
 import Foundation
+import QuillFormats
+import QuillModels
 import QuillTokenizer
 
 struct TokenizeCommand: ParsableCommand {
@@ -12,12 +14,13 @@ struct TokenizeCommand: ParsableCommand {
         discussion: """
             Examples:
               quill tokenize --tokenizer gpt2 "Hello world"
+              quill tokenize --tokenizer .assets/SmolLM2-135M-Instruct.Q4_1.gguf --parse-special "<|im_start|>user"
               quill tokenize --tokenizer .assets/all-MiniLM-L6-v2 --pieces "Hello world"
               quill tokenize --tokenizer gpt2 --file .assets/shakespeare.txt --count --price-per-million 5.00
               quill tokenize --tokenizer gpt2 --file .assets/shakespeare.txt --benchmark
             """)
 
-    @Option(help: "A tiktoken rank file, tokenizer.json, .quilltok file, model directory, 'gpt2' or 'bytes'.")
+    @Option(help: "A .gguf file, tiktoken rank file, tokenizer.json, .quilltok file, model directory, 'gpt2' or 'bytes'.")
     var tokenizer: String = "gpt2"
 
     @Option(help: "Read the text from this file instead of the argument.")
@@ -35,7 +38,13 @@ struct TokenizeCommand: ParsableCommand {
     @Option(help: "With --count: also print the cost at this price per million tokens.")
     var pricePerMillion: Double?
 
-    @Flag(help: "Allow special-token text (e.g. <|endoftext|>) to become special tokens (BPE only).")
+    @Flag(help: "Encode special-token text (e.g. <|im_start|>) as the special token; by default it is plain text.")
+    var parseSpecial = false
+
+    @Flag(help: "Do not add the BOS / EOS the model declares.")
+    var noSpecialTokens = false
+
+    @Flag(help: "tiktoken's allowed_special=\"all\": special-token text becomes special tokens (BPE only).")
     var allowSpecial = false
 
     @Flag(help: "Measure load time and encode throughput (serial and parallel) on the input.")
@@ -47,7 +56,7 @@ struct TokenizeCommand: ParsableCommand {
     func run() throws {
         let loadStart = DispatchTime.now()
         let loaded: any Tokenizer
-        do { loaded = try TokenizerLoader.load(tokenizer) } catch { throw ValidationError(error.description) }
+        loaded = try Self.load(tokenizer)
         let loadSeconds = Self.seconds(since: loadStart)
         let input = try readInput()
         if benchmark {
@@ -58,7 +67,7 @@ struct TokenizeCommand: ParsableCommand {
         if allowSpecial, let bpe = loaded as? BPETokenizer {
             do { ids = try bpe.encode(input, allowedSpecial: .all) } catch { throw ValidationError(error.description) }
         } else {
-            ids = loaded.encode(input)
+            ids = loaded.encode(input, addSpecialTokens: !noSpecialTokens, parseSpecial: parseSpecial)
         }
         if count {
             var line = "\(ids.count) tokens"
@@ -73,6 +82,25 @@ struct TokenizeCommand: ParsableCommand {
                 .joined(separator: " "))
         } else {
             print(ids.map(String.init).joined(separator: " "))
+        }
+    }
+
+    /// A tokenizer from a GGUF file (any kind, vocabulary-only files included) or `TokenizerLoader`'s specs.
+    static func load(_ spec: String) throws -> any Tokenizer {
+        do {
+            if ModelRegistry.isGGUF(URL(fileURLWithPath: spec)) {
+                guard let tokenizer = try GGUFTokenizer.load(GGUFFile(url: URL(fileURLWithPath: spec))) else {
+                    throw ValidationError("\(spec) stores no tokenizer (no tokenizer.ggml.model)")
+                }
+                return tokenizer
+            }
+            return try TokenizerLoader.load(spec)
+        } catch let error as TokenizerError {
+            throw ValidationError(error.description)
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw ValidationError("\(spec): \(error)")
         }
     }
 

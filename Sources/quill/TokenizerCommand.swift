@@ -72,7 +72,7 @@ struct TokenizerCommand: ParsableCommand {
             abstract: "Describe a tokenizer: size, special tokens, pattern, longest tokens.",
             discussion: "Example:\n  quill tokenizer inspect gpt2")
 
-        @Argument(help: "A tiktoken rank file, tokenizer.json, .quilltok file, model directory, 'gpt2' or 'bytes'.")
+        @Argument(help: "A .gguf file, tiktoken rank file, tokenizer.json, .quilltok file, model directory, 'gpt2' or 'bytes'.")
         var tokenizer: String
 
         @Option(help: "Sample text to encode.")
@@ -80,14 +80,26 @@ struct TokenizerCommand: ParsableCommand {
 
         func run() throws {
             let loaded: any Tokenizer
-            do { loaded = try TokenizerLoader.load(tokenizer) } catch { throw ValidationError(error.description) }
+            loaded = try TokenizeCommand.load(tokenizer)
             print("type: \(type(of: loaded))")
             print("vocabulary size: \(loaded.vocabularySize)")
             print("end of text id: \(loaded.endOfTextID.map(String.init) ?? "none")")
+            print("beginning of sequence: \(loaded.beginningOfSequenceID.map(String.init) ?? "none")"
+                + (loaded.addsBeginningOfSequence ? " (added)" : "") + (loaded.addsEndOfSequence ? "; EOS added" : ""))
+            print("end of generation ids: \(loaded.endOfGenerationIDs.sorted())")
             if let bpe = loaded as? BPETokenizer {
-                print("pattern: \(bpe.pattern.rawValue)")
-                print("special tokens: " + bpe.specialTokens.sorted { $0.value < $1.value }
-                    .map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+                let steps = bpe.preTokenization.steps.map { step -> String in
+                    switch step {
+                    case .pattern(let pattern): return pattern.rawValue
+                    case .regex(let regex): return "regex \(regex.source.prefix(40).debugDescription)"
+                    }
+                }
+                print("pre-tokenizer: \(steps.joined(separator: " → "))"
+                    + (bpe.preTokenization.llamaCppName.map { " (llama.cpp '\($0)')" } ?? ""))
+                let added = bpe.addedTokens
+                print("special tokens (\(added.count); * = user-defined, matched in any text): "
+                    + added.prefix(40).map { "\($0.text)=\($0.id)\($0.isControl ? "" : "*")" }.joined(separator: " ")
+                    + (added.count > 40 ? " …" : ""))
                 let longest = (0..<bpe.vocabularySize).compactMap { id in bpe.tokenBytes(id).map { (id, $0) } }
                     .sorted { $0.1.count > $1.1.count }.prefix(5)
                 print("longest tokens: " + longest.map { "\($0.0):\(String(decoding: $0.1, as: UTF8.self).debugDescription)" }

@@ -29,7 +29,7 @@ struct FastPathTests {
         return text.withUTF8 { buffer in
             var state = EncodeState(expectedBytes: cached ? 1 << 16 : 0, output: IDBuffer(capacity: 16))
             defer { state.free() }
-            if fast { _ = model.encodeGPT2(buffer, state: &state) } else { _ = model.encodeGeneral(buffer, state: &state) }
+            if fast { _ = model.encodeGPT2(buffer, state: &state) } else { _ = model.encodeGeneral(buffer, pattern: model.pattern, state: &state) }
             return state.output.ints
         }
     }
