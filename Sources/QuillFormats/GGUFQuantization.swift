@@ -3,6 +3,7 @@
 // with gguf-py's float operations; this file only checks sizes and adds F16 / BF16 / F64 / integers.
 
 import CQuillKernels
+import QuillTensor
 
 /// Quantizers and dequantizers for the GGUF tensor types Quill can encode and decode.
 ///
@@ -31,10 +32,15 @@ public enum GGUFQuantization {
             guard values.count % type.blockSize == 0 else {
                 throw GGUFError(file: "quantize", "\(type.name) needs a multiple of \(type.blockSize) elements, got \(values.count)")
             }
-            var out = [UInt8](repeating: 0, count: values.count / type.blockSize * type.typeSize)
+            // Blocks are independent: chunks of whole blocks in parallel.
+            let blocks = values.count / type.blockSize, bs = type.blockSize, ts = type.typeSize
+            var out = [UInt8](repeating: 0, count: blocks * ts)
             out.withUnsafeMutableBytes { raw in
                 values.withUnsafeBufferPointer { x in
-                    qk_quantize_rows(raw.baseAddress!, x.baseAddress!, Int32(type.rawValue), 1, values.count)
+                    let (dst, src) = (raw.baseAddress!, x.baseAddress!)
+                    Parallel.forEachChunk(blocks, minimumChunk: 256) { r in
+                        qk_quantize_rows(dst + r.lowerBound * ts, src + r.lowerBound * bs, Int32(type.rawValue), 1, r.count * bs)
+                    }
                 }
             }
             return out

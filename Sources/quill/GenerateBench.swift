@@ -22,7 +22,7 @@ struct GenerateBench: ParsableCommand {
 
     @Option(help: "Model directory (HF layout) or GGUF file.") var model: String?
     @Flag(name: .customLong("random-gpt2-124m"), help: "Use a random GPT-2-124M-shaped model built in memory.") var randomGPT2 = false
-    @Option(help: "Weight format for the matmuls: f32, f16, q8_0, q4_0 (default: as loaded; f32 for --random-gpt2-124m).") var type: String?
+    @Option(help: "Weight format for the matmuls: f32, f16, q8_0, q4_k, … (default: as loaded; f32 for --random-gpt2-124m).") var type: String?
     @Option(name: .customLong("prompt-tokens"), help: "Prompt length for the prefill test (0 skips it).") var promptTokens = 512
     @Option(name: .customLong("gen-tokens"), help: "Tokens for the decode test (0 skips it).") var genTokens = 128
     @Option(name: .customLong("kv-type"), help: "KV cache storage: f32 or f16.") var kvType = "f32"
@@ -37,7 +37,9 @@ struct GenerateBench: ParsableCommand {
             guard promptTokens >= 0, genTokens >= 0, repetitions > 0 else { throw CommandError("need prompt/gen tokens ≥ 0 and repetitions > 0") }
             Parallel.configure(threads: threads ?? Parallel.threadCount)
             let weightType = try type.map { name -> WeightType in
-                guard let t = WeightType(name: name) else { throw CommandError("unknown --type \(name) (f32, f16, q8_0, q4_0)") }
+                guard let t = WeightType(name: name) else {
+                    throw CommandError("unknown --type \(name) (\(WeightType.allCases.map { $0.description.lowercased() }.joined(separator: ", ")))")
+                }
                 return t
             }
             let (lm, label) = try loadModel()
@@ -68,7 +70,13 @@ struct GenerateBench: ParsableCommand {
         if randomGPT2 { return (try GPT(config: .gpt2Small, seed: 1), "random GPT-2 124M") }
         guard let model else { throw CommandError("give --model PATH or --random-gpt2-124m") }
         let url = URL(fileURLWithPath: model)
-        if url.pathExtension.lowercased() == "gguf" { return (try GPT.load(gguf: url), url.lastPathComponent) }
+        if url.pathExtension.lowercased() == "gguf" {
+            // Any architecture, weights in place; the tokenizer is not read (the benchmark feeds ids).
+            guard let lm = try GGUFCheckpoint.loadModel(GGUFFile(url: url), forInference: true) as? any QuantizableLanguageModel else {
+                throw CommandError("\(model): this model type has no quantizable inference path")
+            }
+            return (lm, url.lastPathComponent)
+        }
         guard let lm = try ModelRegistry.loadLanguageModel(directory: url) as? any QuantizableLanguageModel else {
             throw CommandError("\(model): this model type has no quantizable inference path")
         }
