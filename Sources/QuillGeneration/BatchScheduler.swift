@@ -23,6 +23,8 @@ public final class BatchScheduler: @unchecked Sendable {
         public var active: Int
         /// Requests waiting for a slot.
         public var queued: Int
+        /// Requests taken and not yet finished (running or waiting).
+        public var outstanding: Int
         /// Slots: the most sequences one step runs.
         public var slots: Int
         /// Finished sequences' caches kept for prefix reuse.
@@ -37,7 +39,8 @@ public final class BatchScheduler: @unchecked Sendable {
     }
 
     private let engine: BatchGenerator
-    /// Requests allowed to wait for a slot before `submit` throws ``SchedulerError/queueFull(limit:)``.
+    /// Requests allowed to wait for a slot, beyond those the slots hold, before `submit` throws
+    /// ``SchedulerError/queueFull(limit:)``.
     public let maxQueued: Int
     private let condition = NSCondition()
     // Guarded by `condition`:
@@ -55,7 +58,7 @@ public final class BatchScheduler: @unchecked Sendable {
         engine = BatchGenerator(model: model, tokenizer: tokenizer, maxBatchSize: maxBatchSize, cacheType: cacheType,
                                 prefixCacheSize: prefixCacheSize, contextLength: contextLength)
         self.maxQueued = max(0, maxQueued)
-        status = Status(active: 0, queued: 0, slots: maxBatchSize, cachedPrefixes: 0)
+        status = Status(active: 0, queued: 0, outstanding: 0, slots: maxBatchSize, cachedPrefixes: 0)
         let thread = Thread { self.work() }             // holds the scheduler until shutdown()
         thread.name = "quill.batch-scheduler"
         thread.stackSize = 8 << 20
@@ -103,7 +106,7 @@ public final class BatchScheduler: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         guard !stopped else { throw SchedulerError.shutDown }
-        guard status.queued + submissions.count + requests.count <= maxQueued else {
+        guard status.outstanding + submissions.count + requests.count <= status.slots + maxQueued else {
             throw SchedulerError.queueFull(limit: maxQueued)
         }
         submissions += made.map(\.1)
@@ -158,6 +161,7 @@ public final class BatchScheduler: @unchecked Sendable {
                 }
             }
             for (id, entry) in streams where entry.cancelled.isSet { deliver(engine.cancel(id)) }
+            publishStatus()
             do { deliver(try engine.step()) } catch let failure as BatchGenerator.StepError {
                 for id in failure.requests { streams.removeValue(forKey: id)?.continuation.finish(throwing: failure.underlying) }
             } catch {
@@ -189,8 +193,8 @@ public final class BatchScheduler: @unchecked Sendable {
 
     private func publishStatus() {
         condition.lock()
-        status = Status(active: engine.activeCount, queued: engine.waitingCount, slots: engine.maxBatchSize,
-                        cachedPrefixes: engine.cachedPrefixCount)
+        status = Status(active: engine.activeCount, queued: engine.waitingCount, outstanding: streams.count,
+                        slots: engine.maxBatchSize, cachedPrefixes: engine.cachedPrefixCount)
         condition.unlock()
     }
 

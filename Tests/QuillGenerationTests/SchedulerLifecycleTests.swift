@@ -123,12 +123,12 @@ struct SchedulerLifecycleTests {
         let short = GenerationParameters(maxTokens: 2, sampling: .init(temperature: 0), stopAtEndOfText: false)
         let first = try scheduler.submit(prompt: "a", parameters: short)
         await model.waitUntilEntered()                        // "a" holds the only slot
-        let waiting = try scheduler.submit([([98], short), ([99], short)])      // the queue is now full
+        let waiting = try scheduler.submit([([98], short), ([99], short)])      // the queue (2 beyond 1 slot) is full
         #expect(throws: SchedulerError.queueFull(limit: 2)) { try scheduler.submit(prompt: "d", parameters: short) }
         model.open()
         for stream in [first] + waiting { #expect(await Self.drain(stream).error == nil) }
         #expect(throws: SchedulerError.queueFull(limit: 2)) {
-            try scheduler.submit([([1], short), ([2], short), ([3], short)])    // more than the queue holds at all
+            try scheduler.submit([([1], short), ([2], short), ([3], short), ([4], short)])   // more than slot + queue hold
         }
     }
 
