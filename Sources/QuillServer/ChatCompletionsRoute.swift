@@ -48,6 +48,6 @@ struct ChatCompletionsRoute {
                                       finishReason: r.finishReason.apiName)
             },
             usage: ChoiceStreams.usage(promptTokens: prompt.count, results.map(\.stats)), systemFingerprint: served.fingerprint)
-        return try JSONBody.response(completion)
+        return try JSONBody.closingResponse(completion)
     }
 }

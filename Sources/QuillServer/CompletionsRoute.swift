@@ -89,7 +89,7 @@ struct CompletionsRoute {
                                          finishReason: r.finishReason.apiName)
             },
             usage: ChoiceStreams.usage(promptTokens: promptTokens, results.map(\.stats)))
-        return try JSONBody.response(completion)
+        return try JSONBody.closingResponse(completion)
     }
 
     /// The generated tokens' logprobs in the legacy shape, text offsets counted from `offset`.

@@ -39,7 +39,17 @@ enum JSONBody {
 
     static let done = ByteBuffer(string: "data: [DONE]\n\n")
 
+    /// Generation responses watch the request's inbound side to notice a client hanging up, which
+    /// consumes the connection: they say so, and clients open a new one for the next request.
     static let eventStreamHeaders: HTTPFields = [
         .contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no",
+        .connection: "close",
     ]
+
+    /// A JSON response that closes the connection after it (see `eventStreamHeaders`).
+    static func closingResponse<T: Encodable>(_ value: T) throws -> Response {
+        var response = try Self.response(value)
+        response.headers[.connection] = "close"
+        return response
+    }
 }

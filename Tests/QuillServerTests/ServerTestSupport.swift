@@ -41,6 +41,8 @@ enum ServerTests {
 
     /// Banning end-of-text (256) and "<" (60) keeps a random model from stopping early.
     static let noEarlyStop = #""logit_bias": {"256": -100, "60": -100}"#
+    /// Also bans every non-ASCII byte, so the text is exactly the tokens' bytes.
+    static let asciiOnly = #""logit_bias": {"# + ([60] + Array(128...256)).map { "\"\($0)\": -100" }.joined(separator: ", ") + "}"
 }
 
 extension TestClientProtocol {
