@@ -11,14 +11,19 @@ let blasDependency: [Target.Dependency] = []
 
 let package = Package(
     name: "Quill",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],                       // Hummingbird 2 needs macOS 14
     products: [
-        .executable(name: "quill", targets: ["quill"]),
-        .library(name: "Quill", targets: ["QuillTensor", "QuillNN", "QuillTokenizer", "QuillFormats",
-                                          "QuillModels", "QuillGeneration", "QuillTraining", "QuillAssistant"]),
+        // The executable target is QuillCLI (macOS file systems are case-insensitive, so a `quill`
+        // module beside `Quill` clashes); the product, and so the binary, is still `quill`.
+        .executable(name: "quill", targets: ["QuillCLI"]),
+        .library(name: "Quill", targets: ["Quill"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Already Hummingbird's own dependencies; named so QuillServer may import them directly.
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // OpenBLAS on Linux (found with pkg-config); Accelerate is used directly on macOS.
@@ -36,11 +41,22 @@ let package = Package(
         .target(name: "QuillGeneration", dependencies: ["QuillModels", "QuillTokenizer"]),
         .target(name: "QuillTraining", dependencies: ["QuillModels", "QuillTokenizer", "QuillFormats"]),
         .target(name: "QuillAssistant", dependencies: ["QuillGeneration", "QuillModels", "QuillFormats", "QuillTokenizer"]),
-        .executableTarget(name: "quill", dependencies: [
-            "QuillTensor", "QuillNN", "QuillTokenizer", "QuillFormats", "QuillModels",
-            "QuillGeneration", "QuillTraining", "QuillAssistant",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .target(name: "QuillServer", dependencies: [
+            "QuillAssistant", "QuillGeneration", "QuillModels", "QuillTokenizer",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
+        // `import Quill`: every layer re-exported, plus the concurrency-safe `ModelContainer`.
+        .target(name: "Quill", dependencies: [
+            "QuillTensor", "QuillNN", "QuillTokenizer", "QuillFormats", "QuillModels",
+            "QuillGeneration", "QuillTraining", "QuillAssistant", "QuillServer",
+        ], path: "Sources/QuillLibrary"),
+        .executableTarget(name: "QuillCLI", dependencies: [
+            "QuillTensor", "QuillNN", "QuillTokenizer", "QuillFormats", "QuillModels",
+            "QuillGeneration", "QuillTraining", "QuillAssistant", "QuillServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/quill"),
         .target(name: "TestSupport", dependencies: ["QuillTensor", "QuillFormats"], path: "Sources/TestSupport"),
         .testTarget(name: "QuillTensorTests", dependencies: ["QuillTensor", "TestSupport"]),
         .testTarget(name: "QuillTokenizerTests", dependencies: ["QuillTokenizer"],
@@ -52,6 +68,10 @@ let package = Package(
         .testTarget(name: "QuillTrainingTests", dependencies: ["QuillTraining", "TestSupport"]),
         .testTarget(name: "QuillGenerationTests", dependencies: ["QuillGeneration", "TestSupport"]),
         .testTarget(name: "QuillAssistantTests", dependencies: ["QuillAssistant"]),
+        .testTarget(name: "QuillServerTests", dependencies: [
+            "QuillServer", "Quill", "QuillFormats", "TestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,7 +1,8 @@
 // Continuous batching (Orca, Yu et al. 2022; vLLM's scheduler in miniature): requests join and leave
 // between steps, and every step runs one batched forward pass over all active sequences — new ones
 // prefilling their prompts, the rest decoding one token — each with its own KV cache, sampler and stop
-// conditions. Each sequence decodes exactly as `Generator` would decode it alone.
+// conditions. Each sequence decodes exactly as `Generator` would decode it alone. Optionally, finished
+// sequences' caches are kept so that a prompt sharing their prefix starts from their rows (PrefixCache).
 import Foundation
 import QuillModels
 import QuillTensor
@@ -24,6 +25,21 @@ public final class BatchGenerator {
     public struct Event: Sendable, Equatable {
         public var request: RequestID
         public var event: GenerationEvent
+        /// Set on a `.finished` event when the request ended in error rather than normally: its context
+        /// filled under ``ContextOverflow/error``. The other sequences of the batch go on.
+        public var error: GenerationError?
+
+        public init(request: RequestID, event: GenerationEvent, error: GenerationError? = nil) {
+            self.request = request; self.event = event; self.error = error
+        }
+    }
+
+    /// A step's batched forward pass failed: the requests that were in it have ended (their caches are
+    /// recycled, no events follow); waiting requests are untouched and the engine can go on.
+    public struct StepError: Error, CustomStringConvertible {
+        public var requests: [RequestID]
+        public var underlying: any Error
+        public var description: String { "a batched generation step failed: \(underlying)" }
     }
 
     public let model: any LanguageModel
@@ -39,31 +55,54 @@ public final class BatchGenerator {
         var cache: KVCache?
         var prefillSeconds = 0.0
         var decodeStart: Date?
+        /// Prompt tokens whose rows came from the prefix cache.
+        var cachedPromptTokens = 0
+        /// The cache's rows no longer follow prompt + tokens (a context shift re-encoded a window, or a
+        /// failed step left rows half-written): not worth keeping.
+        var cacheStale = false
         init(id: RequestID, decoder: SequenceDecoder) { self.id = id; self.decoder = decoder; input = decoder.prompt }
     }
 
     private var active: [Slot] = []
     private var waiting: [Slot] = []
-    private var spareCaches: [KVCache] = []
+    private var caches: PrefixCache
     private var nextID: RequestID = 0
 
     /// KV cache storage of every sequence (caches are allocated once and reused).
     public let cacheType: KVCacheType
+    /// Positions one sequence may fill: the model's context, or less when asked (llama.cpp's --ctx-size).
+    public let contextLength: Int
 
-    /// A request whose ``ContextOverflow`` is `.error` ends with finish reason `length` here (one
-    /// sequence cannot fail the whole batch); `.shift` works as in ``Generator``.
-    public init(model: any LanguageModel, tokenizer: any Tokenizer, maxBatchSize: Int = 8, cacheType: KVCacheType = .f32) {
+    /// A request whose ``ContextOverflow`` is `.error` ends with finish reason `length` and its
+    /// ``Event/error`` set (one sequence cannot fail the whole batch); `.shift` works as in ``Generator``.
+    /// `prefixCacheSize` finished caches are kept for prompts that share their prefix (0 = none); a
+    /// reused prefix gives the same tokens up to float rounding (its rows came from decode steps, not
+    /// from one prefill product).
+    /// `contextLength` caps each sequence's positions below the model's context (nil = the model's).
+    public init(model: any LanguageModel, tokenizer: any Tokenizer, maxBatchSize: Int = 8, cacheType: KVCacheType = .f32,
+                prefixCacheSize: Int = 0, contextLength: Int? = nil) {
         precondition(maxBatchSize >= 1, "BatchGenerator: maxBatchSize must be ≥ 1")
+        let context = min(model.contextLength, max(1, contextLength ?? model.contextLength))
         self.cacheType = cacheType
+        self.contextLength = context
         self.model = model
         self.tokenizer = tokenizer
         self.maxBatchSize = maxBatchSize
+        caches = PrefixCache(capacity: prefixCacheSize, limit: maxBatchSize + max(0, prefixCacheSize), make: { [model] in
+            let c = model.makeCache(type: cacheType)
+            return c.capacity <= context ? c
+                : KVCache(layers: c.layerCount, capacity: context, width: c.width, heads: c.heads, type: cacheType)
+        })
     }
 
     /// No request is running or waiting.
     public var isEmpty: Bool { active.isEmpty && waiting.isEmpty }
     public var activeCount: Int { active.count }
     public var waitingCount: Int { waiting.count }
+    /// The requests in the batch now, in batch order.
+    public var activeRequests: [RequestID] { active.map(\.id) }
+    /// Finished sequences' caches kept for prefix reuse.
+    public var cachedPrefixCount: Int { caches.count }
 
     /// Queues a request; it joins the batch at the next step with room. Throws on a bad request.
     public func add(prompt: String, parameters: GenerationParameters) throws -> RequestID {
@@ -72,13 +111,13 @@ public final class BatchGenerator {
 
     public func add(promptTokens: [Int], parameters: GenerationParameters) throws -> RequestID {
         try parameters.validate(vocabularySize: model.vocabularySize)
-        try parameters.contextOverflow.validate(contextLength: model.contextLength)
+        try parameters.contextOverflow.validate(contextLength: contextLength)
         let prompt = try GenerationParameters.preparedPrompt(promptTokens, endOfText: tokenizer.endOfTextID,
                                                              vocabularySize: model.vocabularySize,
-                                                             contextLength: model.contextLength)
+                                                             contextLength: contextLength)
         defer { nextID += 1 }
         waiting.append(Slot(id: nextID, decoder: SequenceDecoder(prompt: prompt, parameters: parameters,
-                                                                     tokenizer: tokenizer, contextLength: model.contextLength)))
+                                                                     tokenizer: tokenizer, contextLength: contextLength)))
         return nextID
     }
 
@@ -103,20 +142,31 @@ public final class BatchGenerator {
         while active.count < maxBatchSize, !waiting.isEmpty {
             let s = waiting.removeFirst()
             if s.decoder.finishReason != nil { events.append(finishedEvent(s)); continue }  // max_tokens 0
-            s.cache = spareCaches.popLast() ?? model.makeCache(type: cacheType)
-            s.cache!.reset()
+            let (cache, reused) = caches.acquire(for: s.decoder.prompt)
+            s.cache = cache
+            s.cachedPromptTokens = reused
+            s.input = Array(s.decoder.prompt[reused...])
             active.append(s)
         }
         guard !active.isEmpty else { return events }
         let t0 = Date()
-        let logits = try model.forwardBatch(active.map(\.input), caches: active.map { $0.cache! })   // (B, V)
+        let logits: Tensor                                                                   // (B, V)
+        do {
+            logits = try model.forwardBatch(active.map(\.input), caches: active.map { $0.cache! })
+        } catch {
+            // The caches may hold half-written rows: recycle them empty.
+            let failed = active
+            active.removeAll()
+            for s in failed { _ = s.decoder.finish(.cancelled); s.cacheStale = true; release(s) }
+            throw StepError(requests: failed.map(\.id), underlying: error)
+        }
         let now = Date(), V = model.vocabularySize
         for (row, s) in active.enumerated() {
             if s.decodeStart == nil { s.prefillSeconds = now.timeIntervalSince(t0); s.decodeStart = now }
             let z = Array(UnsafeBufferPointer(start: logits.data + row * V, count: V))
             events += s.decoder.accept(z, cacheLength: s.cache!.length).map { Event(request: s.id, event: $0) }
             if let feed = s.decoder.nextFeed(cacheLength: s.cache!.length) {
-                if feed.resetCache { s.cache!.reset() }                                 // context shift
+                if feed.resetCache { s.cache!.reset(); s.cacheStale = true }               // context shift
                 s.input = feed.tokens
             } else {
                 events.append(finishedEvent(s))
@@ -131,15 +181,20 @@ public final class BatchGenerator {
         return events.enumerated().sorted { ($0.element.request, $0.offset) < ($1.element.request, $1.offset) }.map(\.element)
     }
 
+    /// Hands the cache back, keyed by the tokens its rows hold: prompt + output up to the cache's fill
+    /// (the last sampled token was never run).
     private func release(_ s: Slot) {
-        if let cache = s.cache { spareCaches.append(cache) }
+        guard let cache = s.cache else { return }
+        caches.release(cache, holding: s.cacheStale ? nil : Array((s.decoder.prompt + s.decoder.tokens).prefix(cache.length)))
         s.cache = nil
     }
 
     private func finishedEvent(_ s: Slot) -> Event {
         let decodeSeconds = s.decodeStart.map { Date().timeIntervalSince($0) } ?? 0
         let stats = GenerationStats(promptTokens: s.decoder.prompt.count, generatedTokens: s.decoder.tokens.count,
-                                    prefillSeconds: s.prefillSeconds, decodeSeconds: decodeSeconds)
-        return Event(request: s.id, event: .finished(s.decoder.finishReason ?? .cancelled, stats))
+                                    prefillSeconds: s.prefillSeconds, decodeSeconds: decodeSeconds,
+                                    cachedPromptTokens: s.cachedPromptTokens)
+        return Event(request: s.id, event: .finished(s.decoder.finishReason ?? .cancelled, stats),
+                     error: s.decoder.contextExceeded ? .contextFull(contextLength: contextLength) : nil)
     }
 }

@@ -17,10 +17,15 @@ public struct GenerationStats: Sendable, Equatable {
     public var generatedTokens: Int
     public var prefillSeconds: Double
     public var decodeSeconds: Double
+    /// Prompt tokens whose keys and values came from a cached earlier sequence instead of being
+    /// recomputed (OpenAI `usage.prompt_tokens_details.cached_tokens`).
+    public var cachedPromptTokens: Int
 
-    public init(promptTokens: Int, generatedTokens: Int, prefillSeconds: Double, decodeSeconds: Double) {
+    public init(promptTokens: Int, generatedTokens: Int, prefillSeconds: Double, decodeSeconds: Double,
+                cachedPromptTokens: Int = 0) {
         self.promptTokens = promptTokens; self.generatedTokens = generatedTokens
         self.prefillSeconds = prefillSeconds; self.decodeSeconds = decodeSeconds
+        self.cachedPromptTokens = cachedPromptTokens
     }
 
     /// Generated tokens per second over the decode phase (the first token comes from the prefill).

@@ -1,25 +1,27 @@
-// Generation as an `AsyncStream` of events (the mlx-swift-lm pattern), for servers and UIs: the
-// request is validated up front (so bad input throws at the call), then decoding runs on its own
-// thread and stops early when the consumer cancels or drops the stream.
+// Generation as an `AsyncThrowingStream` of events (the mlx-swift-lm pattern), for servers and UIs:
+// the request is validated up front (so bad input throws at the call), then decoding runs on its own
+// thread, stops early when the consumer cancels or drops the stream, and ends with any error it hit.
 import Foundation
 import QuillTokenizer
 
 extension Generator {
-    /// Streams `.token` and `.text` events, then one `.finished`.
+    /// Streams `.token` and `.text` events, then one `.finished`; a failure while decoding (a model
+    /// error, a full context under ``ContextOverflow/error``) ends the stream with that error instead.
     ///
     /// ```swift
-    /// for await event in try generator.events(prompt: "Hi", parameters: .init(maxTokens: 20)) {
+    /// for try await event in try generator.events(prompt: "Hi", parameters: .init(maxTokens: 20)) {
     ///     if case .text(let piece) = event { print(piece, terminator: "") }
     /// }
     /// ```
     /// The generator must not be used for anything else until the stream has finished.
-    public func events(prompt: String, parameters: GenerationParameters) throws -> AsyncStream<GenerationEvent> {
+    public func events(prompt: String, parameters: GenerationParameters) throws -> AsyncThrowingStream<GenerationEvent, any Error> {
         try events(promptTokens: tokenizer.encode(prompt, addSpecialTokens: true, parseSpecial: false), parameters: parameters)
     }
 
-    public func events(promptTokens: [Int], parameters: GenerationParameters) throws -> AsyncStream<GenerationEvent> {
+    public func events(promptTokens: [Int], parameters: GenerationParameters) throws -> AsyncThrowingStream<GenerationEvent, any Error> {
         _ = try validate(promptTokens: promptTokens, parameters: parameters)
-        let (stream, continuation) = AsyncStream.makeStream(of: GenerationEvent.self, bufferingPolicy: .unbounded)
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: GenerationEvent.self, throwing: (any Error).self,
+                                                                    bufferingPolicy: .unbounded)
         let cancelled = CancellationFlag()
         continuation.onTermination = { _ in cancelled.set() }
         let job = UncheckedBox(self)
@@ -27,15 +29,10 @@ extension Generator {
             do {
                 try job.value.run(promptTokens: promptTokens, parameters: parameters,
                                   isCancelled: { cancelled.isSet }) { continuation.yield($0) }
+                continuation.finish()
             } catch {
-                // The request was validated, so only a model failure or a full context under
-                // `ContextOverflow.error` lands here; a stream has no error channel, so the latter ends
-                // with finish reason `length` (what `BatchGenerator` reports too) and the former `cancelled`.
-                let reason: FinishReason = error as? GenerationError == .contextFull(contextLength: job.value.cacheCapacity) ? .length : .cancelled
-                continuation.yield(.finished(reason, GenerationStats(promptTokens: promptTokens.count,
-                    generatedTokens: 0, prefillSeconds: 0, decodeSeconds: 0)))
+                continuation.finish(throwing: error)
             }
-            continuation.finish()
         }
         thread.stackSize = 8 << 20
         thread.start()

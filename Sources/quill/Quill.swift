@@ -2,7 +2,7 @@
 import ArgumentParser
 
 @main
-struct Quill: ParsableCommand {
+struct Quill: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quill",
         abstract: "Train, run and inspect GPT-style language models, in Swift.",
@@ -15,8 +15,9 @@ struct Quill: ParsableCommand {
           quill inspect Models/shakespeare-gpt
           quill convert Tests/QuillModelsTests/Fixtures/llama_tiny llama_tiny.gguf --type q8_0
           quill embed --model .assets/all-MiniLM-L6-v2 "A man is eating food."
+          quill serve --model Models/shakespeare-gpt --port 8080
         """,
         subcommands: [GenerateCommand.self, DataCommand.self, TrainCommand.self, BenchCommand.self,
                        TokenizeCommand.self, TokenizerCommand.self, InspectCommand.self,
-                       EmbedCommand.self, ConvertCommand.self, QuantizeCommand.self])
+                       EmbedCommand.self, ConvertCommand.self, QuantizeCommand.self, ServeCommand.self])
 }

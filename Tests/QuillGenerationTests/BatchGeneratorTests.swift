@@ -119,7 +119,7 @@ struct BatchGeneratorTests {
         let (prompt, parameters) = Self.requests[1]
         let want = try Generator(model: model, tokenizer: ByteTokenizer()).generate(prompt: prompt, parameters: parameters)
         var events: [GenerationEvent] = []
-        for await e in try Generator(model: model, tokenizer: ByteTokenizer()).events(prompt: prompt, parameters: parameters) {
+        for try await e in try Generator(model: model, tokenizer: ByteTokenizer()).events(prompt: prompt, parameters: parameters) {
             events.append(e)
         }
         let got = GenerationResult(events: events)
@@ -141,7 +141,7 @@ struct BatchSchedulerTests {
         var got: [GenerationResult] = []
         for stream in streams {
             var events: [GenerationEvent] = []
-            for await e in stream { events.append(e) }
+            for try await e in stream { events.append(e) }
             got.append(GenerationResult(events: events))
         }
         BatchGeneratorTests.expectSame(got, want)
@@ -153,13 +153,13 @@ struct BatchSchedulerTests {
         defer { scheduler.shutdown() }
         let long = GenerationParameters(maxTokens: 60, sampling: .init(temperature: 0), stopAtEndOfText: false)
         var tokens = 0
-        for await e in try scheduler.submit(prompt: "a", parameters: long) {
+        for try await e in try scheduler.submit(prompt: "a", parameters: long) {
             if case .token = e { tokens += 1 }
             if tokens == 3 { break }                    // ends the stream → the request is cancelled
         }
         // The scheduler keeps serving others.
         var finished = false
-        for await e in try scheduler.submit(prompt: "b", parameters: .init(maxTokens: 4, sampling: .init(temperature: 0))) {
+        for try await e in try scheduler.submit(prompt: "b", parameters: .init(maxTokens: 4, sampling: .init(temperature: 0))) {
             if case .finished = e { finished = true }
         }
         #expect(finished)

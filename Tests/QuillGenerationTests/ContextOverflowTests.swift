@@ -30,27 +30,29 @@ struct ContextOverflowTests {
         #expect(try gen.generate(prompt: "Hello", parameters: p).tokens.count == 60)
     }
 
-    @Test func streamedErrorPolicyEndsWithLength() async throws {
+    @Test func streamedErrorPolicyEndsWithTheError() async throws {
+        // The stream carries the error `generate` throws, after the tokens that fit.
         let gen = Generator(model: try tinyModel(), tokenizer: ByteTokenizer())
         let p = GenerationParameters(maxTokens: 500, sampling: Self.greedy, stopAtEndOfText: false, contextOverflow: .error)
-        var tokens = 0, last: GenerationEvent?
-        for await event in try gen.events(prompt: "Hello", parameters: p) {
-            if case .token = event { tokens += 1 }
-            last = event
+        var tokens = 0, finished = false
+        await #expect(throws: GenerationError.contextFull(contextLength: 64)) {
+            for try await event in try gen.events(prompt: "Hello", parameters: p) {
+                if case .token = event { tokens += 1 }
+                if case .finished = event { finished = true }
+            }
         }
-        #expect(tokens == 60)
-        guard case .finished(let reason, _) = last else { Issue.record("the stream did not finish"); return }
-        #expect(reason == .length)
+        #expect(tokens == 60 && !finished)
     }
 
     @Test func batchedErrorPolicyEndsWithLength() throws {
         let engine = BatchGenerator(model: try tinyModel(), tokenizer: ByteTokenizer(), cacheType: .f16)
         let p = GenerationParameters(maxTokens: 500, sampling: Self.greedy, stopAtEndOfText: false, contextOverflow: .error)
         _ = try engine.add(prompt: "Hello", parameters: p)
-        var events: [GenerationEvent] = []
-        while !engine.isEmpty { events += try engine.step().map(\.event) }
-        let result = GenerationResult(events: events)
+        var events: [BatchGenerator.Event] = []
+        while !engine.isEmpty { events += try engine.step() }
+        let result = GenerationResult(events: events.map(\.event))
         #expect(result.tokens.count == 60 && result.finishReason == .length)
+        #expect(events.last?.error == .contextFull(contextLength: 64))        // the scheduler's stream throws it
     }
 
     @Test func keepOutsideTheContextIsRejected() throws {

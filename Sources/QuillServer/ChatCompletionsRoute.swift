@@ -1,0 +1,53 @@
+// POST /v1/chat/completions: messages through the chat template into the batch scheduler, n choices
+// at once, answered as one `chat.completion` object or streamed as SSE chunks. A client that hangs up
+// cancels its choices (the inbound side closing is watched while generating), freeing their slots.
+import Foundation
+import Hummingbird
+import NIOCore
+import QuillGeneration
+
+struct ChatCompletionsRoute {
+    let routes: RouteContext
+    init(_ routes: RouteContext) { self.routes = routes }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/chat/completions") { request, _ in try await handle(request) }
+    }
+
+    func handle(_ request: Request) async throws -> Response {
+        let start = ContinuousClock.now
+        let body = try await JSONBody.decode(ChatCompletionRequest.self, from: request)
+        let served = routes.served
+        try served.check(model: body.model)
+        let prompt = try served.chatPrompt(body.chatMessages)
+        let limitParam = body.maxCompletionTokens != nil ? "max_completion_tokens" : "max_tokens"
+        let maxTokens = body.maxCompletionTokens ?? body.maxTokens ?? max(1, served.contextLength - prompt.count)
+        guard maxTokens >= 1 else { throw OpenAIError.invalidRequest("\(limitParam) must be at least 1, got \(maxTokens).", param: limitParam) }
+        let wantsLogprobs = body.logprobs ?? false
+        let choices = try body.sampling.parameters(maxTokens: maxTokens, extraStops: served.templateStops, logprobs: wantsLogprobs,
+                                                   topLogprobs: body.topLogprobs ?? 0, vocabularySize: served.vocabularySize)
+        let streams = try served.submit(prompt: prompt, choices: choices, promptParam: "messages",
+                                        retryAfter: routes.configuration.retryAfterSeconds)
+        let id = "chatcmpl-" + randomID()
+        let created = Int(Date().timeIntervalSince1970)
+        if body.sampling.stream == true {
+            let encoder = ChatChunkEncoder(id: id, created: created, model: served.id, fingerprint: served.fingerprint,
+                                           choices: streams.count, includeUsage: body.sampling.includeUsage,
+                                           promptTokens: prompt.count, wantsLogprobs: wantsLogprobs, metrics: routes.metrics,
+                                           start: start, piece: { served.piece($0) })
+            return streamed(ChoiceStreams.merged(streams), encoder: encoder, request: request)
+        }
+        let results = try await request.body.consumeWithCancellationOnInboundClose { _ in
+            try await ChoiceStreams.collect(streams, metrics: routes.metrics, start: start)
+        }
+        let completion = ChatCompletion(
+            id: id, created: created, model: served.id,
+            choices: results.enumerated().map { i, r in
+                ChatCompletion.Choice(index: i, message: .init(content: r.text),
+                                      logprobs: wantsLogprobs ? ChatLogprobs(content: r.logprobs.map { chatLogprob($0, piece: { served.piece($0) }) }) : nil,
+                                      finishReason: r.finishReason.apiName)
+            },
+            usage: ChoiceStreams.usage(promptTokens: prompt.count, results.map(\.stats)), systemFingerprint: served.fingerprint)
+        return try JSONBody.closingResponse(completion)
+    }
+}
