@@ -67,7 +67,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "QuillTrainingTests", dependencies: ["QuillTraining", "TestSupport"]),
         .testTarget(name: "QuillGenerationTests", dependencies: ["QuillGeneration", "TestSupport"]),
-        .testTarget(name: "QuillAssistantTests", dependencies: ["QuillAssistant"]),
+        .testTarget(name: "QuillAssistantTests", dependencies: ["QuillAssistant", "QuillModels", "QuillFormats", "TestSupport"]),
         .testTarget(name: "QuillServerTests", dependencies: [
             "QuillServer", "Quill", "QuillFormats", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

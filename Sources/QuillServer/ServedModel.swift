@@ -53,8 +53,9 @@ final class ServedModel: @unchecked Sendable {
         throw OpenAIError.modelNotFound(name, served: [id])
     }
 
-    /// The prompt tokens for a conversation: rendered with the template (generation prompt added),
-    /// then encoded with the template's control tokens (`<|im_start|>` …) as their special ids.
+    /// The prompt tokens for a conversation: rendered with the template (generation prompt added) and
+    /// encoded with the template's control tokens (`<|im_start|>` …) as their special ids, message text
+    /// never (ChatPromptEncoder).
     func chatPrompt(_ messages: [ChatMessage]) throws -> [Int] {
         guard !messages.isEmpty else { throw OpenAIError.invalidRequest("messages must hold at least one message.", param: "messages") }
         let roles: Set<String> = ["system", "developer", "user", "assistant", "tool"]
@@ -62,17 +63,14 @@ final class ServedModel: @unchecked Sendable {
             throw OpenAIError.invalidRequest("Invalid role '\(m.role)': expected system, developer, user, assistant or tool.",
                                              param: "messages[\(i)].role")
         }
-        let text: String
-        do { text = try template.render(messages, options: renderOptions) } catch {
+        do {
+            return try ChatPromptEncoder(template: template, tokenizer: tokenizer, options: renderOptions).encode(messages).tokens
+        } catch let e as ChatPromptError {
+            guard case .cannotIsolateContent(let i) = e else { throw e }
+            throw OpenAIError.invalidRequest(e.description, param: "messages[\(i)].content")
+        } catch {
             throw OpenAIError.invalidRequest("The chat template could not render these messages: \(error)", param: "messages")
         }
-        return encodeWithSpecialTokens(text)
-    }
-
-    /// Encodes text in which special-token spellings are the special tokens (a rendered template, which
-    /// writes its own BOS where the model wants one, as transformers' apply_chat_template assumes).
-    func encodeWithSpecialTokens(_ text: String) -> [Int] {
-        tokenizer.encode(text, addSpecialTokens: false, parseSpecial: true)
     }
 
     /// A token's text (lossy for a partial UTF-8 sequence) and its bytes, as logprobs report them.

@@ -41,7 +41,9 @@ struct TokenizeRoute {
         router.post("/tokenize") { request, _ in
             let body = try await JSONBody.decode(TokenizeRequest.self, from: request)
             let served = routes.served
-            let ids = body.parseSpecial ?? false ? served.encodeWithSpecialTokens(body.content) : served.tokenizer.encode(body.content)
+            // llama-server's defaults: no BOS/EOS added, special-token text kept as text unless asked.
+            let ids = served.tokenizer.encode(body.content, addSpecialTokens: body.addSpecial ?? false,
+                                              parseSpecial: body.parseSpecial ?? false)
             if body.withPieces ?? false { return try JSONBody.response(TokenizeResponse.pieces(ids.map { TokenPiece(id: $0, piece: served.piece($0).text) })) }
             return try JSONBody.response(TokenizeResponse.ids(ids))
         }
