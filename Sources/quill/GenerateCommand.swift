@@ -48,6 +48,8 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Stop before this string (repeatable).") var stop: [String] = []
     @Flag(name: .customLong("ignore-eos"), help: "Keep going past the end-of-text token.") var ignoreEOS = false
     @Option(name: .customLong("kv-type"), help: "KV cache storage: f32 or f16 (half the memory).") var kvType = "f32"
+    @Option(name: .customLong("ctx-size"), help: "Context (KV cache positions) to run with; default: the model's context, at most 4096.")
+    var contextSize: Int?
     @Option(name: .customLong("context-overflow"), help: "When the context fills: stop (finish reason length), error (exit non-zero), or shift (llama.cpp's context shift: keep the --keep first tokens, drop the oldest half of the rest, re-encode, go on).")
     var contextOverflow = "stop"
     @Option(help: "Context shift: tokens at the start that are always kept (llama.cpp's --keep).") var keep = 0
@@ -61,7 +63,10 @@ struct GenerateCommand: ParsableCommand {
             guard let overflow = ContextOverflow(name: contextOverflow, keep: keep) else {
                 throw CommandError("--context-overflow: '\(contextOverflow)' is not stop, error or shift")
             }
-            let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer, cacheType: cacheType)
+            if let contextSize, contextSize < 2 || contextSize > loaded.model.contextLength {
+                throw CommandError("--ctx-size: \(contextSize) is not in 2...\(loaded.model.contextLength) (the model's context)")
+            }
+            let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer, cacheType: cacheType, contextSize: contextSize)
             let sampling = SamplingParameters(
                 temperature: temperature, topK: topK, topP: topP, minP: minP, repetitionPenalty: repetitionPenalty,
                 presencePenalty: presencePenalty, frequencyPenalty: frequencyPenalty,
