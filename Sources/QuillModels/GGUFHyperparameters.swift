@@ -74,7 +74,7 @@ struct GGUFHyperparameters {
         }
         let V = try vocabularySize()
         let eos = tokenID("tokenizer.ggml.eos_token_id", vocabularySize: V)
-        let config = LlamaConfig(
+        var config = LlamaConfig(
             modelType: arch, vocabularySize: V, hiddenSize: C,
             intermediateSize: try int("\(arch).feed_forward_length", limit: ModelLimits.width),
             layerCount: try int("\(arch).block_count", limit: ModelLimits.layers),
@@ -89,6 +89,15 @@ struct GGUFHyperparameters {
             mlpBias: file.tensor(named: "blk.0.ffn_up.bias") != nil,
             bosTokenID: tokenID("tokenizer.ggml.bos_token_id", vocabularySize: V), eosTokenIDs: eos.map { [$0] } ?? [])
         try config.validate()
+        if let rotated = try optionalInt("\(arch).rope.dimension_count", limit: ModelLimits.width), rotated != config.headSize {
+            throw ModelError.unsupported("\(file.fileName): \(arch).rope.dimension_count \(rotated) (partial rotary embeddings; Quill rotates all \(config.headSize) dimensions of a head)")
+        }
+        if let factors = try frequencyFactors(headSize: config.headSize) {
+            // llama.cpp applies both: θ_i / factor_i, then the linear scale.
+            if case .linear(let f)? = config.ropeScaling { config.ropeScaling = .frequencyFactors(factors.map { $0 * f }) }
+            else { config.ropeScaling = .frequencyFactors(factors) }
+            try config.validate()
+        }
         var probed = config
         probed.layerCount += 1
         try check(Llama.shapeProbes(config), maps: GGUFTensorMap.llama(probed), fields: [
@@ -97,6 +106,24 @@ struct GGUFHyperparameters {
             "head_dim": "\(arch).attention.key_length", "intermediate_size": "\(arch).feed_forward_length",
             "num_hidden_layers": "\(arch).block_count"])
         return config
+    }
+
+    /// `rope_freqs.weight`, llama.cpp's per-frequency RoPE divisors (Llama 3.1's scaling), when the file
+    /// has it: headSize/2 positive finite numbers, else a typed error naming the tensor.
+    private func frequencyFactors(headSize: Int) throws -> [Double]? {
+        guard let tensor = file.tensor(named: "rope_freqs.weight") else { return nil }
+        let name = "\(file.fileName): tensor 'rope_freqs.weight'"
+        guard tensor.shape == [headSize / 2] else {
+            throw ModelError.configMismatch(field: "rope_freqs.weight", detail: "\(name) has shape \(tensor.shape), need [\(headSize / 2)] (head size / 2)")
+        }
+        let values: [Float]
+        do { values = try tensor.dequantize() } catch {
+            throw ModelError.unsupported("\(name) is \(tensor.type.name), which Quill cannot read as numbers")
+        }
+        if let bad = values.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
+            throw ModelError.invalidConfig("\(name): factor \(bad) is \(values[bad]); RoPE frequency divisors must be positive numbers")
+        }
+        return values.map(Double.init)
     }
 
     /// Checks `probes` against the file's tensors through `maps` (names and layouts), naming fields by
@@ -144,8 +171,10 @@ struct GGUFHyperparameters {
         case .linear(let factor)?:
             writer.addMetadata("\(arch).rope.scaling.type", .string("linear"))
             writer.addMetadata("\(arch).rope.scaling.factor", .float32(Float(factor)))
+        case .llama3?, .frequencyFactors?:
+            break   // the rope_freqs.weight tensor carries it (GGUFCheckpoint.write), as llama.cpp writes llama3
         case let other?:
-            throw ModelError.unsupported("GGUF export of rope_scaling \(other) (Quill writes none or linear)")
+            throw ModelError.unsupported("GGUF export of rope_scaling \(other) (Quill writes none, linear and llama3)")
         }
     }
 }

@@ -89,6 +89,11 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
         try ModelLimits.check(maxPositionEmbeddings, "max_position_embeddings", limit: ModelLimits.context)
         guard rmsNormEpsilon > 0 && rmsNormEpsilon.isFinite else { throw fail("rms_norm_eps must be positive, got \(rmsNormEpsilon)") }
         guard ropeTheta.isFinite else { throw fail("rope_theta must be finite") }
+        if case .frequencyFactors(let factors)? = ropeScaling {
+            guard factors.count == headSize / 2, factors.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw fail("RoPE frequency factors must be \(headSize / 2) positive numbers (head_dim / 2), got \(factors.count)")
+            }
+        }
     }
 
     /// Inverse RoPE frequencies (headSize/2) for a sequence of `length` positions.
