@@ -14,13 +14,14 @@ struct GenerateCommand: ParsableCommand {
         discussion: """
         Example:
           quill generate --prompt "ROMEO:" --max-tokens 200 --temperature 0.8 --top-k 40 --seed 7
+          quill generate --model smollm2 --prompt "The capital of France is" --temperature 0 --max-tokens 20
           quill generate --model tiny.gguf --prompt-ids 1,5,9 --temperature 0 --print-ids
           quill generate --prompt "JULIET:" --min-p 0.05 --repetition-penalty 1.1 --logit-bias 10:-100
           quill generate --prompt "ROMEO:" --beam-width 4 --n-best 2 --max-tokens 40
           quill generate --prompt "ROMEO:" --max-tokens 2000 --kv-type f16 --context-overflow shift --keep 4
         """)
 
-    @Option(help: "Model directory (gpt2/llama/mistral/qwen2) or .gguf file. Default: the bundled Models/shakespeare-gpt.")
+    @Option(help: ArgumentHelp(stringLiteral: ModelLocator.help + " Default: shakespeare."))
     var model: String?
     @Option(help: "Text to continue.") var prompt: String = ""
     @Option(name: .customLong("prompt-ids"), help: "Token ids to continue, comma-separated (instead of --prompt).")

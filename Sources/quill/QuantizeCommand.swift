@@ -25,7 +25,7 @@ struct QuantizeCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             guard let target = WeightType(name: type) else { throw CommandError("unknown --type \(type) (f32, f16, q8_0, q4_0)") }
-            let inURL = URL(fileURLWithPath: input), outURL = URL(fileURLWithPath: output)
+            let inURL = try ModelLocator.resolve(input), outURL = URL(fileURLWithPath: output)
             let start = Date()
             let writer: GGUFWriter
             if inURL.pathExtension.lowercased() == "gguf" {
