@@ -158,6 +158,17 @@ struct HostileModelFileTests {
         #expect(cases > 100)
     }
 
+    /// A declared context of 2²⁴ positions with 4096-wide keys would reserve 256 GiB per cache: the
+    /// cache is clamped to KVCache.maximumReservedBytes (64 GiB) and the request then overflows cleanly.
+    @Test func absurdDeclaredContextGetsABoundedCache() throws {
+        let config = LlamaConfig(vocabularySize: 16, hiddenSize: 64, intermediateSize: 32, layerCount: 2, headCount: 2,
+                                 headSize: 2048, maxPositionEmbeddings: 1 << 24)
+        let model = try Llama(config: config, seed: nil)
+        let cache = model.makeCache()
+        #expect(cache.capacity == 1 << 20 && cache.byteCount <= KVCache.maximumReservedBytes)
+        #expect(model.makeCache(capacity: 100, type: .f16).capacity == 100)
+    }
+
     /// The cases from the report: a Quill-written GPT-2 GGUF declaring an absurd context or depth.
     @Test(arguments: [("gpt2.context_length", UInt32.max), ("gpt2.block_count", UInt32(1 << 30)),
                       ("gpt2.context_length", 17), ("gpt2.block_count", 3), ("gpt2.block_count", 1)])
