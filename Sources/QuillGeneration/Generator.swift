@@ -20,15 +20,16 @@ public final class Generator {
     private var cache: KVCache
 
     /// `cacheType` is the KV cache's storage (F16 halves its memory); the cache is allocated once for
-    /// the model's context and reused by every request.
-    public init(model: any LanguageModel, tokenizer: any Tokenizer, cacheType: KVCacheType = .f32) {
+    /// `contextSize` positions (default: the model's `defaultCacheCapacity`, at most 4096; never more
+    /// than the model's context) and reused by every request.
+    public init(model: any LanguageModel, tokenizer: any Tokenizer, cacheType: KVCacheType = .f32, contextSize: Int? = nil) {
         self.model = model
         self.tokenizer = tokenizer
-        cache = model.makeCache(type: cacheType)
+        cache = model.makeCache(capacity: contextSize ?? model.defaultCacheCapacity, type: cacheType)
     }
 
     public var cacheType: KVCacheType { cache.type }
-    /// Positions the reused cache holds (the model's context).
+    /// Positions the reused cache holds (the context this generator runs with).
     public var cacheCapacity: Int { cache.capacity }
 
     /// Encodes `prompt` and generates; `onText` receives each newly completed piece of text.

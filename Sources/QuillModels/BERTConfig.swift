@@ -54,6 +54,14 @@ public struct BERTConfig: Codable, Equatable, Sendable {
             throw fail("max_position_embeddings and type_vocab_size must be positive")
         }
         guard padTokenID >= 0 && padTokenID < vocabularySize else { throw fail("pad_token_id \(padTokenID) is outside the vocabulary") }
+        try ModelLimits.check(vocabularySize, "vocab_size", limit: ModelLimits.vocabulary)
+        try ModelLimits.check(hiddenSize, "hidden_size", limit: ModelLimits.width)
+        try ModelLimits.check(layerCount, "num_hidden_layers", limit: ModelLimits.layers)
+        try ModelLimits.check(headCount, "num_attention_heads", limit: ModelLimits.heads)
+        try ModelLimits.check(intermediateSize, "intermediate_size", limit: ModelLimits.width)
+        try ModelLimits.check(maxPositionEmbeddings, "max_position_embeddings", limit: ModelLimits.context)
+        try ModelLimits.check(typeVocabularySize, "type_vocab_size", limit: ModelLimits.tokenTypes)
+        guard layerNormEpsilon > 0 && layerNormEpsilon.isFinite else { throw fail("layer_norm_eps must be positive, got \(layerNormEpsilon)") }
     }
 
     enum CodingKeys: String, CodingKey {

@@ -21,6 +21,8 @@ enum ConfigLoading {
         let data = try configData(directory)
         do {
             return try JSONDecoder().decode(T.self, from: data)
+        } catch ModelError.invalidConfig(let message) {
+            throw ModelError.invalidConfig("\(directory.appendingPathComponent("config.json").path): \(message)")
         } catch let error as ModelError {
             throw error
         } catch {
@@ -41,6 +43,13 @@ enum ConfigLoading {
     }
 }
 
+/// What a loader's ParameterFactory returns for a parameter it could not load, so that the layer does not
+/// allocate its own initial value: untouched anonymous pages (nothing is committed), thrown away with the
+/// model when the loader rethrows the recorded error.
+func placeholder(_ shape: [Int]) -> Tensor {
+    Tensor(shape: shape, storage: TensorStorage(lazyZerosCount: shape.reduce(1, *)))
+}
+
 /// The first error met by a ParameterFactory, which cannot throw, for the loader to rethrow.
 final class LoadFailure {
     private(set) var error: Error?
@@ -56,14 +65,14 @@ extension WeightSource {
         { name, shape in
             let candidates = [name] + prefixes.map { $0 + name }
             guard let entry = candidates.lazy.compactMap({ self.tensor(named: $0) }).first else {
-                failure.record(ModelError.missingTensor(name)); return nil
+                failure.record(ModelError.missingTensor(name)); return placeholder(shape)
             }
             guard entry.shape == shape else {
-                failure.record(ModelError.shapeMismatch(name: name, expected: shape, found: entry.shape)); return nil
+                failure.record(ModelError.shapeMismatch(name: name, expected: shape, found: entry.shape)); return placeholder(shape)
             }
             if let borrowed = Tensor(borrowing: entry) { return borrowed }
             let t = Tensor(uninitialized: shape)
-            do { try t.load(from: entry) } catch { failure.record(error); return nil }
+            do { try t.load(from: entry) } catch { failure.record(error); return placeholder(shape) }
             return t
         }
     }

@@ -73,6 +73,10 @@ public enum GGUFCheckpoint {
                 let values = map.toGGUF(tensor.scalars, shape: tensor.shape)
                 try writer.addTensor(name: map.gguf, shape: shape, floats: values, as: storageType(type, shape: shape))
             }
+            let c = llama.config
+            if let factors = c.ropeScaling?.ggufFrequencyFactors(headSize: c.headSize, theta: c.ropeTheta) {
+                try writer.addTensor(name: "rope_freqs.weight", shape: [factors.count], floats: factors.map(Float.init), as: .f32)
+            }
             (bos, eos) = (llama.config.bosTokenID, llama.config.eosTokenIDs.first)
         } else {
             throw ModelError.unsupported("GGUF export of \(Swift.type(of: model)); Quill writes GPT and Llama models")

@@ -33,8 +33,8 @@ final class GGUFParameterSource {
     /// The factory to build the model with.
     var factory: ParameterFactory {
         { [self] name, shape in
-            guard failure == nil else { return nil }
-            do { return try tensor(name, shape) } catch { failure = error; return nil }
+            guard failure == nil else { return placeholder(shape) }
+            do { return try tensor(name, shape) } catch { failure = error; return placeholder(shape) }
         }
     }
 

@@ -117,9 +117,12 @@ public final class GPT: Module, LanguageModel {
 
     public func makeCache(type: KVCacheType) -> KVCache { makeCache(capacity: contextLength, type: type) }
 
-    /// A cache for at most `capacity` positions (clamped to 1...contextLength), rows stored as `type`.
+    /// A cache for at most `capacity` positions (clamped to 1...contextLength and to
+    /// KVCache.maximumReservedBytes), rows stored as `type`.
     public func makeCache(capacity: Int, type: KVCacheType = .f32) -> KVCache {
-        KVCache(layers: config.nLayer, capacity: min(max(1, capacity), contextLength), width: config.nEmbd, heads: config.nHead, type: type)
+        let affordable = KVCache.affordableCapacity(layers: config.nLayer, width: config.nEmbd, type: type)
+        return KVCache(layers: config.nLayer, capacity: min(max(1, capacity), contextLength, affordable),
+                       width: config.nEmbd, heads: config.nHead, type: type)
     }
 
     public func forward(_ tokens: [Int], cache: KVCache, allLogits: Bool) throws -> Tensor {

@@ -44,6 +44,12 @@ public struct GPTConfig: Codable, Equatable, Sendable {
         guard contextLength > 0 else { throw fail("n_positions must be positive, got \(contextLength)") }
         guard vocabularySize > 0 else { throw fail("vocab_size must be positive, got \(vocabularySize)") }
         guard dropout >= 0 && dropout < 1 else { throw fail("dropout must be in [0, 1), got \(dropout)") }
+        try ModelLimits.check(nLayer, "n_layer", limit: ModelLimits.layers)
+        try ModelLimits.check(nHead, "n_head", limit: ModelLimits.heads)
+        try ModelLimits.check(nEmbd, "n_embd", limit: ModelLimits.width)
+        try ModelLimits.check(contextLength, "n_positions", limit: ModelLimits.context)
+        try ModelLimits.check(vocabularySize, "vocab_size", limit: ModelLimits.vocabulary)
+        guard layerNormEpsilon > 0 && layerNormEpsilon.isFinite else { throw fail("layer_norm_epsilon must be positive, got \(layerNormEpsilon)") }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -64,7 +70,9 @@ public struct GPTConfig: Codable, Equatable, Sendable {
            !["gelu_new", "gelu_pytorch_tanh", "gelu_fast"].contains(act) {
             throw ModelError.invalidConfig("activation_function '\(act)' is not supported (GPT-2 uses gelu_new)")
         }
-        if let inner = try c.decodeIfPresent(Int.self, forKey: .nInner), inner != 4 * (try c.decode(Int.self, forKey: .nEmbd)) {
+        // n_embd is bounded before 4·n_embd is formed (a hostile 2⁶² would overflow).
+        if let inner = try c.decodeIfPresent(Int.self, forKey: .nInner),
+           inner != 4 * (try ModelLimits.check(c.decode(Int.self, forKey: .nEmbd), "n_embd", limit: ModelLimits.width)) {
             throw ModelError.invalidConfig("n_inner \(inner) is not supported (only 4·n_embd)")
         }
         nLayer = try c.decode(Int.self, forKey: .nLayer)

@@ -47,6 +47,16 @@ public final class KVCache {
         values = (0..<layers).map { _ in TensorStorage(lazyZerosCount: floats) }
     }
 
+    /// Most bytes of address space one cache reserves (its pages are only committed as positions are
+    /// written). Far above a real model's full context (Llama 3 8B at 128k positions in F32: 34 GB), it
+    /// keeps a file that declares an absurd context from asking the kernel for terabytes.
+    public static let maximumReservedBytes = 1 << 36
+
+    /// Positions a cache of this shape can hold within `maximumReservedBytes` (at least 1).
+    public static func affordableCapacity(layers: Int, width: Int, type: KVCacheType) -> Int {
+        max(1, maximumReservedBytes / max(1, 2 * layers * width * type.bytesPerElement))
+    }
+
     /// Bytes the cache holds for all layers, keys and values.
     public var byteCount: Int { 2 * layerCount * capacity * width * type.bytesPerElement }
 

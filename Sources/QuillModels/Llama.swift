@@ -126,11 +126,14 @@ public final class Llama: Module, LanguageModel {
     /// A cache of (contextLength, KVH·hs) keys and values per layer.
     public func makeCache() -> KVCache { makeCache(capacity: contextLength) }
 
-    /// A cache for at most `capacity` positions (≤ contextLength). Real checkpoints declare contexts of
-    /// 32k–128k positions; a cache sized for the request keeps memory to what it needs.
+    /// A cache for at most `capacity` positions (≤ contextLength, and within KVCache.maximumReservedBytes).
+    /// Real checkpoints declare contexts of 32k–128k positions; a cache sized for the request keeps memory
+    /// to what it needs.
     public func makeCache(capacity: Int, type: KVCacheType = .f32) -> KVCache {
-        KVCache(layers: config.layerCount, capacity: min(max(1, capacity), contextLength),
-                width: config.kvHeadCount * config.headSize, heads: config.kvHeadCount, type: type)
+        let width = config.kvHeadCount * config.headSize
+        let affordable = KVCache.affordableCapacity(layers: config.layerCount, width: width, type: type)
+        return KVCache(layers: config.layerCount, capacity: min(max(1, capacity), contextLength, affordable),
+                       width: width, heads: config.kvHeadCount, type: type)
     }
 
     public func makeCache(type: KVCacheType) -> KVCache { makeCache(capacity: contextLength, type: type) }

@@ -79,6 +79,21 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
         guard maxPositionEmbeddings > 0 else { throw fail("max_position_embeddings must be positive") }
         guard ropeTheta > 0 else { throw fail("rope_theta must be positive, got \(ropeTheta)") }
         if let w = slidingWindow, w <= 0 { throw fail("sliding_window must be positive, got \(w)") }
+        try ModelLimits.check(vocabularySize, "vocab_size", limit: ModelLimits.vocabulary)
+        try ModelLimits.check(hiddenSize, "hidden_size", limit: ModelLimits.width)
+        try ModelLimits.check(intermediateSize, "intermediate_size", limit: ModelLimits.width)
+        try ModelLimits.check(layerCount, "num_hidden_layers", limit: ModelLimits.layers)
+        try ModelLimits.check(headCount, "num_attention_heads", limit: ModelLimits.heads)
+        try ModelLimits.check(headSize, "head_dim", limit: ModelLimits.width)
+        try ModelLimits.check(headCount * headSize, "num_attention_heads × head_dim", limit: ModelLimits.width)
+        try ModelLimits.check(maxPositionEmbeddings, "max_position_embeddings", limit: ModelLimits.context)
+        guard rmsNormEpsilon > 0 && rmsNormEpsilon.isFinite else { throw fail("rms_norm_eps must be positive, got \(rmsNormEpsilon)") }
+        guard ropeTheta.isFinite else { throw fail("rope_theta must be finite") }
+        if case .frequencyFactors(let factors)? = ropeScaling {
+            guard factors.count == headSize / 2, factors.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw fail("RoPE frequency factors must be \(headSize / 2) positive numbers (head_dim / 2), got \(factors.count)")
+            }
+        }
     }
 
     /// Inverse RoPE frequencies (headSize/2) for a sequence of `length` positions.

@@ -6,6 +6,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case contextOverflow(needed: Int, contextLength: Int)
     case missingTensor(String)
     case shapeMismatch(name: String, expected: [Int], found: [Int])
+    /// A config field (`field`, in the file's own spelling) disagrees with the checkpoint's tensors.
+    case configMismatch(field: String, detail: String)
     case unsupported(String)
     /// A request the model cannot run as given (e.g. an empty sequence to embed).
     case invalidInput(String)
@@ -18,6 +20,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "sequence of \(n) tokens exceeds the model's context length of \(c)"
         case .missingTensor(let n): return "checkpoint has no tensor '\(n)'"
         case .shapeMismatch(let n, let e, let f): return "tensor '\(n)' has shape \(f), expected \(e)"
+        case .configMismatch(let f, let d): return "config \(f) does not match the weights: \(d)"
         case .unsupported(let m): return "unsupported: \(m)"
         case .invalidInput(let m): return "invalid input: \(m)"
         }

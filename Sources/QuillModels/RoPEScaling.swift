@@ -1,6 +1,7 @@
-// Rotary-embedding frequency tables for Llama-family configs: the default θ^(-2i/d) and the
-// rope_scaling variants of Hugging Face's modeling_rope_utils (linear, dynamic NTK, llama3).
-// Every variant only changes the inverse frequencies that QuillTensor's `rope` op turns by.
+// Rotary-embedding frequency tables for Llama-family configs: the default θ^(-2i/d), the rope_scaling
+// variants of Hugging Face's modeling_rope_utils (linear, dynamic NTK, llama3), and GGUF's per-dimension
+// divisors (`rope_freqs.weight`, how llama.cpp stores llama3 scaling). Every variant only changes the
+// inverse frequencies that QuillTensor's `rope` op turns by.
 import Foundation
 
 /// A config.json `rope_scaling` entry. `nil` in the config (or `"rope_type": "default"`) means none.
@@ -11,6 +12,9 @@ public enum RoPEScaling: Equatable, Sendable {
     case dynamic(factor: Double, originalContextLength: Int)
     /// Llama 3.1: long wavelengths divided by `factor`, short ones kept, the band between blended.
     case llama3(factor: Double, lowFrequencyFactor: Double, highFrequencyFactor: Double, originalContextLength: Int)
+    /// One divisor per frequency (headSize/2), as GGUF's `rope_freqs.weight` stores them and ggml's rope
+    /// applies them (θ_i / factor_i): llama3 scaling after llama.cpp's converter, or any such table.
+    case frequencyFactors([Double])
 
     /// headSize/2 inverse frequencies for a sequence of `length` positions (only dynamic NTK
     /// depends on it). `theta` is rope_theta; `contextLength` is max_position_embeddings.
@@ -38,6 +42,23 @@ public enum RoPEScaling: Equatable, Sendable {
                 let smooth = (Double(original) / wavelength - low) / (high - low)
                 return (1 - smooth) * f / factor + smooth * f
             }
+        case .frequencyFactors(let factors):
+            precondition(factors.count == headSize / 2, "RoPEScaling: \(factors.count) frequency factors for head size \(headSize)")
+            return zip(base(theta), factors).map { $0 / $1 }
+        }
+    }
+
+    /// The divisors GGUF stores as `rope_freqs.weight` for this scaling (nil: none is stored), such that
+    /// default frequency i / factor i is this scaling's frequency i. llama3 is written this way by
+    /// llama.cpp's converter (there is no `rope.scaling.type` for it); linear is a metadata key instead.
+    public func ggufFrequencyFactors(headSize: Int, theta: Double) -> [Double]? {
+        switch self {
+        case .linear, .dynamic: return nil
+        case .frequencyFactors(let factors): return factors
+        case .llama3:
+            let base = Self.inverseFrequencies(headSize: headSize, theta: theta, scaling: nil, contextLength: 1, length: 1)
+            let scaled = Self.inverseFrequencies(headSize: headSize, theta: theta, scaling: self, contextLength: 1, length: 1)
+            return zip(base, scaled).map { $0 / $1 }
         }
     }
 }
@@ -92,6 +113,10 @@ extension RoPEScaling: Codable {
             try c.encode(low, forKey: .lowFrequencyFactor)
             try c.encode(high, forKey: .highFrequencyFactor)
             try c.encode(original, forKey: .originalContextLength)
+        case .frequencyFactors:
+            // transformers knows no such rope_type; writing one would give a config it refuses.
+            throw ModelError.unsupported("rope scaling given as per-dimension frequency factors (GGUF rope_freqs.weight) "
+                + "has no config.json form; keep the model as GGUF")
         }
     }
 }

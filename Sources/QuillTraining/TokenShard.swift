@@ -75,10 +75,18 @@ public struct TokenShard {
         for i in start..<start + n { out.append(self[i]) }
     }
 
-    /// The largest id in the shard (−1 when empty): checked against the vocabulary before training.
-    public func maxToken() -> Int32 {
-        var m: Int32 = -1
-        for i in 0..<count { m = max(m, self[i]) }
+    /// The largest id in the shard (−1 when empty), read unsigned: checked against the vocabulary before
+    /// training, so a 4-byte id of 2³¹ or more must not turn negative (as `subscript`'s Int32 would) and pass.
+    public func maxToken() -> Int {
+        var m = -1
+        data.withUnsafeBytes { raw in
+            for i in 0..<count {
+                let o = Self.headerSize + i * bytesPerToken
+                let id = bytesPerToken == 2 ? Int(raw.loadUnaligned(fromByteOffset: o, as: UInt16.self).littleEndian)
+                                            : Int(raw.loadUnaligned(fromByteOffset: o, as: UInt32.self).littleEndian)
+                m = max(m, id)
+            }
+        }
         return m
     }
 

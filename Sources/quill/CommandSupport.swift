@@ -20,21 +20,21 @@ struct CommandError: Error, CustomStringConvertible {
 }
 
 enum ModelLocator {
-    static let bundledName = "Models/shakespeare-gpt"
+    /// The model used when `--model` is not given (and $QUILL_MODEL is unset).
+    static let defaultName = "shakespeare"
 
-    /// The directory `--model` names, or the bundled default: $QUILL_MODEL, ./Models/shakespeare-gpt,
-    /// or Models/shakespeare-gpt beside the repository that holds this executable (.build/<config>/quill).
+    /// What `--model` (or a model argument) names: a path, or a short name from ModelCatalog
+    /// (`smollm2`, `shakespeare`) found in ./ or beside the repository holding this executable
+    /// (.build/<config>/quill). Without one: $QUILL_MODEL, else the bundled Models/shakespeare-gpt.
     static func resolve(_ path: String?) throws -> URL {
-        if let path { return URL(fileURLWithPath: path) }
-        if let env = ProcessInfo.processInfo.environment["QUILL_MODEL"] { return URL(fileURLWithPath: env) }
-        let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(bundledName)
-        if FileManager.default.fileExists(atPath: here.path) { return here }
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let repo = exe.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let beside = repo.appendingPathComponent(bundledName)
-        if FileManager.default.fileExists(atPath: beside.path) { return beside }
-        throw CommandError("no --model given and the bundled model \(bundledName) was not found")
+        if let path { return try ModelCatalog.resolve(path) }
+        if let env = ProcessInfo.processInfo.environment["QUILL_MODEL"] { return try ModelCatalog.resolve(env) }
+        return try ModelCatalog.resolve(defaultName)
     }
+
+    /// `--help` text for a model option: what it takes, with the short names.
+    static let help = "Model directory or .gguf file, or a short name: "
+        + ModelCatalog.entries.map { "\($0.name) (\($0.path))" }.joined(separator: ", ") + "."
 }
 
 /// A one-line progress bar on stderr: `[=====>    ] 40% 400/1000  loss 1.234  1.2k tok/s  ETA 2m10s`.

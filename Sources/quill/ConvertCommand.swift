@@ -31,7 +31,7 @@ struct ConvertCommand: ParsableCommand {
                 throw CommandError("--type '\(type)' is not one of f32, f16, q8_0, q4_0")
             }
             let start = Date()
-            let report = try ModelConverter.convert(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output),
+            let report = try ModelConverter.convert(input: try ModelLocator.resolve(input), output: URL(fileURLWithPath: output),
                                                     type: ggmlType)
             let line = String(format: "%@ → %@: %@, %d parameters, %@, tokenizer %@ (%.2f s)\n", input, output,
                               report.architecture, report.parameterCount, ggmlType.name, report.tokenizer,

@@ -43,7 +43,7 @@ struct EmbedCommand: ParsableCommand {
                 inputs = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
                 if inputs.last == "" { inputs.removeLast() }
             }
-            let embedder = try TextEmbedder.load(directory: URL(fileURLWithPath: model), batchSize: batchSize)
+            let embedder = try TextEmbedder.load(directory: try ModelLocator.resolve(model), batchSize: batchSize)
             var out = ""
             for vector in try embedder.embed(inputs) {
                 out += "[" + vector.map { "\($0)" }.joined(separator: ",") + "]\n"

@@ -20,7 +20,7 @@ struct GenerateBench: ParsableCommand {
           quill bench generate --model gpt2-f16.gguf --kv-type f16 --depth 900 --gen-tokens 100 --threads 1
         """)
 
-    @Option(help: "Model directory (HF layout) or GGUF file.") var model: String?
+    @Option(help: ArgumentHelp(stringLiteral: ModelLocator.help)) var model: String?
     @Flag(name: .customLong("random-gpt2-124m"), help: "Use a random GPT-2-124M-shaped model built in memory.") var randomGPT2 = false
     @Option(help: "Weight format for the matmuls: f32, f16, q8_0, q4_k, … (default: as loaded; f32 for --random-gpt2-124m).") var type: String?
     @Option(name: .customLong("prompt-tokens"), help: "Prompt length for the prefill test (0 skips it).") var promptTokens = 512
@@ -69,9 +69,14 @@ struct GenerateBench: ParsableCommand {
     func loadModel() throws -> (any QuantizableLanguageModel, String) {
         if randomGPT2 { return (try GPT(config: .gpt2Small, seed: 1), "random GPT-2 124M") }
         guard let model else { throw CommandError("give --model PATH or --random-gpt2-124m") }
+<<<<<<< HEAD
         let url = URL(fileURLWithPath: model)
         if url.pathExtension.lowercased() == "gguf" {
             // Any architecture, weights in place; the tokenizer is not read (the benchmark feeds ids).
+=======
+        let url = try ModelLocator.resolve(model)
+        if ModelRegistry.isGGUF(url) {
+>>>>>>> llamapath
             guard let lm = try GGUFCheckpoint.loadModel(GGUFFile(url: url), forInference: true) as? any QuantizableLanguageModel else {
                 throw CommandError("\(model): this model type has no quantizable inference path")
             }

@@ -14,13 +14,14 @@ struct GenerateCommand: ParsableCommand {
         discussion: """
         Example:
           quill generate --prompt "ROMEO:" --max-tokens 200 --temperature 0.8 --top-k 40 --seed 7
+          quill generate --model smollm2 --prompt "The capital of France is" --temperature 0 --max-tokens 20
           quill generate --model tiny.gguf --prompt-ids 1,5,9 --temperature 0 --print-ids
           quill generate --prompt "JULIET:" --min-p 0.05 --repetition-penalty 1.1 --logit-bias 10:-100
           quill generate --prompt "ROMEO:" --beam-width 4 --n-best 2 --max-tokens 40
           quill generate --prompt "ROMEO:" --max-tokens 2000 --kv-type f16 --context-overflow shift --keep 4
         """)
 
-    @Option(help: "Model directory (gpt2/llama/mistral/qwen2) or .gguf file. Default: the bundled Models/shakespeare-gpt.")
+    @Option(help: ArgumentHelp(stringLiteral: ModelLocator.help + " Default: shakespeare."))
     var model: String?
     @Option(help: "Text to continue.") var prompt: String = ""
     @Option(name: .customLong("prompt-ids"), help: "Token ids to continue, comma-separated (instead of --prompt).")
@@ -48,6 +49,8 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Stop before this string (repeatable).") var stop: [String] = []
     @Flag(name: .customLong("ignore-eos"), help: "Keep going past the end-of-text token.") var ignoreEOS = false
     @Option(name: .customLong("kv-type"), help: "KV cache storage: f32 or f16 (half the memory).") var kvType = "f32"
+    @Option(name: .customLong("ctx-size"), help: "Context (KV cache positions) to run with; default: the model's context, at most 4096.")
+    var contextSize: Int?
     @Option(name: .customLong("context-overflow"), help: "When the context fills: stop (finish reason length), error (exit non-zero), or shift (llama.cpp's context shift: keep the --keep first tokens, drop the oldest half of the rest, re-encode, go on).")
     var contextOverflow = "stop"
     @Option(help: "Context shift: tokens at the start that are always kept (llama.cpp's --keep).") var keep = 0
@@ -61,7 +64,10 @@ struct GenerateCommand: ParsableCommand {
             guard let overflow = ContextOverflow(name: contextOverflow, keep: keep) else {
                 throw CommandError("--context-overflow: '\(contextOverflow)' is not stop, error or shift")
             }
-            let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer, cacheType: cacheType)
+            if let contextSize, contextSize < 2 || contextSize > loaded.model.contextLength {
+                throw CommandError("--ctx-size: \(contextSize) is not in 2...\(loaded.model.contextLength) (the model's context)")
+            }
+            let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer, cacheType: cacheType, contextSize: contextSize)
             let sampling = SamplingParameters(
                 temperature: temperature, topK: topK, topP: topP, minP: minP, repetitionPenalty: repetitionPenalty,
                 presencePenalty: presencePenalty, frequencyPenalty: frequencyPenalty,

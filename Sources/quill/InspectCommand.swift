@@ -30,7 +30,7 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         let summary: ModelSummary
         do {
-            summary = try ModelSummary.inspect(url: URL(fileURLWithPath: path))
+            summary = try ModelSummary.inspect(url: try ModelLocator.resolve(path))
         } catch {
             FileHandle.standardError.write(Data("quill inspect: \(error)\n".utf8))
             throw ExitCode.failure

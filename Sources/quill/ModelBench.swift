@@ -18,7 +18,7 @@ struct LoadBench: ParsableCommand {
           quill bench load --model gpt2_124m-f32.gguf --runs 3
         """)
 
-    @Option(help: "Model directory or .gguf file.") var model: String
+    @Option(help: ArgumentHelp(stringLiteral: ModelLocator.help)) var model: String
     @Option(help: "Number of timed loads.") var runs: Int = 3
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
 
@@ -26,7 +26,7 @@ struct LoadBench: ParsableCommand {
         try runReportingErrors {
             guard runs > 0 else { throw CommandError("--runs must be at least 1") }
             if let threads { Parallel.configure(threads: threads) }
-            let url = URL(fileURLWithPath: model)
+            let url = try ModelLocator.resolve(model)
             // A directory without a tokenizer file (e.g. Scripts/make_gpt2_124m.py's random GPT-2) is timed
             // weights-only: loadForGeneration refuses it, and one token's logits need no tokenizer.
             let isGGUF = ModelRegistry.isGGUF(url)
@@ -75,7 +75,7 @@ struct EmbedBench: ParsableCommand {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw CommandError("cannot read \(file)") }
             let sentences = text.split(separator: "\n").map(String.init)
             guard !sentences.isEmpty else { throw CommandError("\(file) has no lines") }
-            let embedder = try TextEmbedder.load(directory: URL(fileURLWithPath: model), batchSize: batchSize)
+            let embedder = try TextEmbedder.load(directory: try ModelLocator.resolve(model), batchSize: batchSize)
             _ = try embedder.embed(Array(sentences.prefix(8)))                 // warm-up
             let start = Date()
             let ids = embedder.tokenize(sentences)

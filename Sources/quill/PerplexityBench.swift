@@ -16,7 +16,7 @@ struct PerplexityBench: ParsableCommand {
           quill bench perplexity --model Models/shakespeare-gpt --tokens data/shakespeare/val.bin --max-tokens 8192
         """)
 
-    @Option(help: "Model directory.") var model: String
+    @Option(help: ArgumentHelp(stringLiteral: ModelLocator.help)) var model: String
     @Option(help: "Token shard (from `quill data prepare`), e.g. data/shakespeare/val.bin.") var tokens: String
     @Option(help: "Formats to compare (comma-separated).") var types = "f32,f16,q8_0,q4_0"
     @Option(name: .customLong("max-tokens"), help: "Tokens to score.") var maxTokens = 8192
@@ -26,7 +26,7 @@ struct PerplexityBench: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             Parallel.configure(threads: threads ?? Parallel.threadCount)
-            guard let lm = try ModelRegistry.loadLanguageModel(directory: URL(fileURLWithPath: model)) as? any QuantizableLanguageModel else {
+            guard let lm = try ModelRegistry.loadLanguageModel(directory: try ModelLocator.resolve(model)) as? any QuantizableLanguageModel else {
                 throw CommandError("\(model): no quantizable inference path for this model type")
             }
             let shard = try TokenShard(url: URL(fileURLWithPath: tokens))

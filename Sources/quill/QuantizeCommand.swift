@@ -29,7 +29,7 @@ struct QuantizeCommand: ParsableCommand {
             guard let target = GGUFQuantizationTarget(name: type) else {
                 throw CommandError("unknown --type \(type) (\(GGUFQuantizationTarget.names.joined(separator: ", ")))")
             }
-            let inURL = URL(fileURLWithPath: input), outURL = URL(fileURLWithPath: output)
+            let inURL = try ModelLocator.resolve(input), outURL = URL(fileURLWithPath: output)
             let start = Date()
             let writer: GGUFWriter
             if inURL.pathExtension.lowercased() == "gguf" {

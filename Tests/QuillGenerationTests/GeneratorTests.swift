@@ -76,4 +76,17 @@ struct GeneratorTests {
         #expect(near.tokens.count == 5 && near.finishReason == .length)
         #expect(throws: GenerationError.self) { try gen.generate(prompt: "a", parameters: .init(maxTokens: -1)) }
     }
+
+    /// The cache is sized from the request, not from the declared context (SmolLM2 declares 8192).
+    @Test func cacheIsSizedByTheRequestedContext() throws {
+        let long = try Llama(config: LlamaConfig(vocabularySize: 257, hiddenSize: 16, intermediateSize: 32, layerCount: 1,
+                                                 headCount: 2, maxPositionEmbeddings: 8192), seed: 1)
+        #expect(Generator(model: long, tokenizer: ByteTokenizer()).cacheCapacity == 4096)
+        #expect(Generator(model: long, tokenizer: ByteTokenizer(), contextSize: 100).cacheCapacity == 100)
+        #expect(Generator(model: try tinyModel(), tokenizer: ByteTokenizer()).cacheCapacity == 64)
+        let gen = Generator(model: long, tokenizer: ByteTokenizer(), contextSize: 8)
+        #expect(throws: GenerationError.promptTooLong(tokens: 8, contextLength: 8)) {
+            try gen.generate(prompt: "abcdefgh", parameters: .init(maxTokens: 1))
+        }
+    }
 }

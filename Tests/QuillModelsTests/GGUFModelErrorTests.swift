@@ -42,9 +42,18 @@ struct GGUFModelErrorTests {
     }
 
     @Test func wrongShapeIsNamedWithBothShapes() throws {
-        let file = try Self.variant("gpt2_tiny", reshaping: ["blk.0.attn_qkv.weight": [96, 16]])
-        #expect(throws: ModelError.shapeMismatch(name: "blk.0.attn_qkv.weight (gpt2_tiny-variant.gguf)",
+        let file = try Self.variant("gpt2_tiny", reshaping: ["blk.1.attn_qkv.weight": [96, 16]])
+        #expect(throws: ModelError.shapeMismatch(name: "blk.1.attn_qkv.weight (gpt2_tiny-variant.gguf)",
                                                  expected: [96, 32], found: [96, 16])) {
+            _ = try GGUFCheckpoint.loadModel(file)
+        }
+    }
+
+    /// A first-layer tensor that disagrees with the hyperparameters names the key behind its shape.
+    @Test func shapeThatContradictsTheHyperparametersNamesTheKey() throws {
+        let file = try Self.variant("gpt2_tiny", reshaping: ["blk.0.attn_qkv.weight": [96, 16]])
+        #expect(throws: ModelError.configMismatch(field: "gpt2.embedding_length", detail: "gpt2_tiny-variant.gguf: tensor "
+                                                  + "'blk.0.attn_qkv.weight' has shape [96, 16] but the config implies [96, 32]")) {
             _ = try GGUFCheckpoint.loadModel(file)
         }
     }

@@ -76,7 +76,8 @@ struct ModelRegistryTests {
     @Test func wrongShapeIsATypedError() throws {
         let dir = try Self.copy("qwen2_tiny") { $0["intermediate_size"] = 96 }
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(throws: ModelError.shapeMismatch(name: "model.layers.0.mlp.gate_proj.weight", expected: [96, 32], found: [80, 32])) {
+        #expect(throws: ModelError.configMismatch(field: "intermediate_size, hidden_size", detail: "\(dir.path)/model.safetensors: "
+                                                  + "tensor 'model.layers.0.mlp.gate_proj.weight' has shape [80, 32] but the config implies [96, 32]")) {
             try ModelRegistry.loadLanguageModel(directory: dir)
         }
     }
