@@ -37,8 +37,10 @@ struct RecurrentShape {
         self.B = B; self.T = T; self.I = I; self.H = H; self.G = G
     }
 
-    /// Batch rows per pointwise chunk: enough elements per worker to beat the region's start cost.
-    var rowsPerChunk: Int { max(1, 4096 / max(1, G * H)) }
+    /// 32-unit panels of the hidden state.
+    var panels: Int { (H + 31) / 32 }
+    /// Panels per worker in a step: enough multiply-adds (B·G·H·32 per panel) to beat a region's start.
+    var panelsPerChunk: Int { max(1, (1 << 16) / max(1, B * G * H * 32)) }
 }
 
 /// src (outer, inner, W) → dst (inner, outer, W): batch-major (B, T, W) to time-major (T, B, W) and back.
@@ -90,20 +92,62 @@ func projectInputs(_ xT: TensorStorage, _ weightIH: Tensor, biases: [Tensor?], _
     return out
 }
 
-/// h (B, G·H) += hPrev (B, H) · W_hhᵀ: the one product each step cannot hoist out of the loop.
-@inline(__always)
-func addRecurrentProduct(_ out: UnsafeMutablePointer<Float>, _ hPrev: UnsafePointer<Float>, _ weightHH: Tensor,
-                         _ s: RecurrentShape) {
-    BLAS.sgemm(transposeA: false, transposeB: true, m: s.B, n: s.G * s.H, k: s.H, a: hPrev, lda: s.H,
-               b: weightHH.data, ldb: s.H, beta: 1, c: out, ldc: s.G * s.H)
+/// Runs `body(j0, j1)` for blocks of hidden units (whole 32-unit panels) across the workers: one
+/// parallel region per step, in which each worker runs its share of the step's product and then the
+/// pointwise step on the same units, so a step costs one synchronisation.
+func forEachUnitBlock(_ s: RecurrentShape, _ body: (Int, Int) -> Void) {
+    Parallel.forEachChunk(s.panels, minimumChunk: s.panelsPerChunk) { r in
+        body(r.lowerBound * recurrentPanel, min(s.H, r.upperBound * recurrentPanel))
+    }
 }
 
-/// dhPrev (B, H) = dGates (B, G·H) · W_hh (+ dhPrev when `accumulate`).
+/// Units per packed panel (CQuillKernels/kernels_recurrent_gemm.c).
+let recurrentPanel = 32
+
+/// W_hh packed once per call for the per-step products: `forward` for h·W_hhᵀ (each gate's (H, H)
+/// block as panels over its H outputs), `backward` for dGates·W_hh (panels over H outputs, K = G·H).
+func packRecurrentWeight(_ weightHH: Tensor, _ s: RecurrentShape, forward: Bool) -> TensorStorage {
+    let perGate = s.panels * s.H * recurrentPanel
+    let panels = TensorStorage(uninitializedCount: s.G * perGate)
+    if forward {
+        for q in 0..<s.G {
+            qk_recurrent_pack(panels.pointer + q * perGate, weightHH.data + q * s.H * s.H, s.H, 1, s.H, s.H)
+        }
+    } else {
+        qk_recurrent_pack(panels.pointer, weightHH.data, s.H, 0, s.G * s.H, s.H)
+    }
+    return panels
+}
+
+/// out[:, q·H + j] (+)= hPrev (B, H) · W_hh[q·H + j, :]ᵀ for j in j0..<j1 and every gate q: a worker's
+/// share of the product each step cannot hoist out of the loop (`packed` from packRecurrentWeight).
 @inline(__always)
-func backpropagateRecurrentProduct(_ dhPrev: UnsafeMutablePointer<Float>, _ dGates: UnsafePointer<Float>,
-                                   _ weightHH: Tensor, _ s: RecurrentShape, accumulate: Bool) {
+func recurrentProduct(_ out: UnsafeMutablePointer<Float>, _ hPrev: UnsafePointer<Float>, _ packed: TensorStorage,
+                      _ s: RecurrentShape, _ j0: Int, _ j1: Int, accumulate: Bool) {
+    let p0 = j0 / recurrentPanel, p1 = (j1 + recurrentPanel - 1) / recurrentPanel
+    for q in 0..<s.G {
+        qk_recurrent_gemm(out + q * s.H, s.G * s.H, hPrev, s.H, packed.pointer + q * s.panels * s.H * recurrentPanel,
+                          s.B, s.H, s.H, p0, p1, accumulate ? 1 : 0)
+    }
+}
+
+/// dh[:, j0..<j1] (+)= dGates (B, G·H) · W_hh[:, j0..<j1]: the gradient reaching the previous state
+/// through the recurrent product, for one worker's units (`packed` from packRecurrentWeight).
+@inline(__always)
+func recurrentProductBackward(_ dh: UnsafeMutablePointer<Float>, _ dGates: UnsafePointer<Float>, _ packed: TensorStorage,
+                              _ s: RecurrentShape, _ j0: Int, _ j1: Int, accumulate: Bool) {
+    let p0 = j0 / recurrentPanel, p1 = (j1 + recurrentPanel - 1) / recurrentPanel
+    qk_recurrent_gemm(dh, s.H, dGates, s.G * s.H, packed.pointer, s.B, s.G * s.H, s.H, p0, p1, accumulate ? 1 : 0)
+}
+
+/// The gradient of the initial state, dh0 (B, H) = dGates_0 (B, G·H) · W_hh (+ dh0's direct part
+/// already in `dh`), added to h0's gradient when it wants one.
+func initialStateGradient(_ h0: Tensor?, _ dh: TensorStorage, _ dGates: UnsafePointer<Float>, _ weightHH: Tensor,
+                          _ s: RecurrentShape, accumulate: Bool) {
+    guard let h0, h0.requiresGrad else { return }
     BLAS.sgemm(transposeA: false, transposeB: false, m: s.B, n: s.H, k: s.G * s.H, a: dGates, lda: s.G * s.H,
-               b: weightHH.data, ldb: s.H, beta: accumulate ? 1 : 0, c: dhPrev, ldc: s.H)
+               b: weightHH.data, ldb: s.H, beta: accumulate ? 1 : 0, c: dh.pointer, ldc: s.H)
+    qk_add_inplace(h0.ensureGrad().data, dh.pointer, s.stateCount)
 }
 
 /// After the time loop of a backward pass: dW_ih, db_ih and dx from dInputs (T·B, G·H); dW_hh and db_hh

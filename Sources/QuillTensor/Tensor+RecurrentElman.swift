@@ -10,31 +10,37 @@ public func rnnSequence(_ x: Tensor, weightIH: Tensor, weightHH: Tensor, biasIH:
                         initialHidden h0: Tensor? = nil, batch B: Int, time T: Int) -> RecurrentOutput {
     let s = RecurrentShape("rnnSequence", gates: 1, x: x, weightIH: weightIH, weightHH: weightHH,
                            biasIH: biasIH, biasHH: biasHH, states: [h0], batch: B, time: T)
-    let BH = s.stateCount
+    let H = s.H, BH = s.stateCount
     let xT = timeMajor(x, s)                                                  // (T·B, I)
     let pre = projectInputs(xT, weightIH, biases: [biasIH, biasHH], s)        // (T, B, H) pre-activations
     let hs = TensorStorage(uninitializedCount: (T + 1) * BH)                  // (T+1, B, H): h0, h_1 … h_T
+    let forwardWeight = packRecurrentWeight(weightHH, s, forward: true)
     loadState(hs.pointer, h0, s)
     for t in 0..<T {
         let a = pre.pointer + t * BH
-        addRecurrentProduct(a, hs.pointer + t * BH, weightHH, s)             // += h_{t-1}·W_hhᵀ
-        qk_tanh_forward(hs.pointer + (t + 1) * BH, a, BH)
+        forEachUnitBlock(s) { j0, j1 in
+            recurrentProduct(a, hs.pointer + t * BH, forwardWeight, s, j0, j1, accumulate: true)     // += h_{t-1}·W_hhᵀ
+            qk_rnn_step_forward(hs.pointer + (t + 1) * BH, a, B, H, j0, j1)
+        }
     }
     let y = batchMajorOutput(hs.pointer + BH, like: x, s)                     // (B, T, H)
     let hidden = stateTensor(hs.pointer + T * BH, s)
 
     GradientTape.recordIfNeeded(inputs: [x, weightIH, weightHH, biasIH, biasHH, h0], output: y) {
         let dyT = y.grad.map { timeMajor($0, s) }                             // (T, B, H) or none
-        let dPre = TensorStorage(uninitializedCount: s.rows * s.H)           // (T, B, H)
-        let dhNext = stateBuffer(hidden.grad, s)
+        let dPre = TensorStorage(uninitializedCount: s.rows * H)             // (T, B, H)
+        let dh = stateBuffer(hidden.grad, s)                                  // (B, H)
+        let backwardWeight = packRecurrentWeight(weightHH, s, forward: false)
         for t in stride(from: T - 1, through: 0, by: -1) {
             let da = dPre.pointer + t * BH
-            qk_tanh_backward(da, hs.pointer + (t + 1) * BH, dyT.map { $0.pointer + t * BH }, dhNext.pointer, BH)
-            backpropagateRecurrentProduct(dhNext.pointer, da, weightHH, s, accumulate: false)   // dh_{t-1}
+            forEachUnitBlock(s) { j0, j1 in
+                if t < T - 1 { recurrentProductBackward(dh.pointer, da + BH, backwardWeight, s, j0, j1, accumulate: false) }
+                qk_rnn_step_backward(da, hs.pointer + (t + 1) * BH, dyT.map { $0.pointer + t * BH }, dh.pointer, B, H, j0, j1)
+            }
         }
         accumulateRecurrentGradients(dInputs: dPre.pointer, dHidden: dPre.pointer, xT: xT, hPrev: hs.pointer,
                                      x: x, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH, s)
-        accumulateStateGradient(h0, dhNext.pointer, s)
+        initialStateGradient(h0, dh, dPre.pointer, weightHH, s, accumulate: false)
     }
     markStates(y, hidden)
     return RecurrentOutput(output: y, hidden: hidden, cell: nil, cellSequence: nil)

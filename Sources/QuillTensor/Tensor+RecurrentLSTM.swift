@@ -14,21 +14,21 @@ public func lstmSequence(_ x: Tensor, weightIH: Tensor, weightHH: Tensor, biasIH
                          batch B: Int, time T: Int, keepCellSequence: Bool = false) -> RecurrentOutput {
     let s = RecurrentShape("lstmSequence", gates: 4, x: x, weightIH: weightIH, weightHH: weightHH,
                            biasIH: biasIH, biasHH: biasHH, states: [h0, c0], batch: B, time: T)
-    let H = s.H, BH = s.stateCount, G4 = 4 * H
+    let H = s.H, BH = s.stateCount, step = B * 4 * H
     let xT = timeMajor(x, s)                                                  // (T·B, I)
     let gates = projectInputs(xT, weightIH, biases: [biasIH, biasHH], s)      // (T, B, 4H) pre-activations
     let hs = TensorStorage(uninitializedCount: (T + 1) * BH)                  // (T+1, B, H): h0, h_1 … h_T
     let cs = TensorStorage(uninitializedCount: (T + 1) * BH)                  // (T+1, B, H): c0, c_1 … c_T
     let tanhC = TensorStorage(uninitializedCount: T * BH)                     // (T, B, H)
+    let forwardWeight = packRecurrentWeight(weightHH, s, forward: true)
     loadState(hs.pointer, h0, s)
     loadState(cs.pointer, c0, s)
     for t in 0..<T {
-        let g = gates.pointer + t * B * G4
-        addRecurrentProduct(g, hs.pointer + t * BH, weightHH, s)             // += h_{t-1}·W_hhᵀ
-        Parallel.forEachChunk(B, minimumChunk: s.rowsPerChunk) { r in
-            let o = r.lowerBound * H
-            qk_lstm_step_forward(g + r.lowerBound * G4, cs.pointer + (t + 1) * BH + o, tanhC.pointer + t * BH + o,
-                                 hs.pointer + (t + 1) * BH + o, cs.pointer + t * BH + o, r.count, H)
+        let g = gates.pointer + t * step
+        forEachUnitBlock(s) { j0, j1 in
+            recurrentProduct(g, hs.pointer + t * BH, forwardWeight, s, j0, j1, accumulate: true)     // += h_{t-1}·W_hhᵀ
+            qk_lstm_step_forward(g, cs.pointer + (t + 1) * BH, tanhC.pointer + t * BH, hs.pointer + (t + 1) * BH,
+                                 cs.pointer + t * BH, B, H, j0, j1)
         }
     }
     let y = batchMajorOutput(hs.pointer + BH, like: x, s)                     // (B, T, H)
@@ -37,21 +37,21 @@ public func lstmSequence(_ x: Tensor, weightIH: Tensor, weightHH: Tensor, biasIH
 
     GradientTape.recordIfNeeded(inputs: [x, weightIH, weightHH, biasIH, biasHH, h0, c0], output: y) {
         let dyT = y.grad.map { timeMajor($0, s) }                             // (T, B, H) or none
-        let dGates = TensorStorage(uninitializedCount: s.rows * G4)          // (T, B, 4H)
-        let dhNext = stateBuffer(hidden.grad, s), dc = stateBuffer(cell.grad, s)
+        let dGates = TensorStorage(uninitializedCount: s.rows * 4 * H)       // (T, B, 4H)
+        let dh = stateBuffer(hidden.grad, s), dc = stateBuffer(cell.grad, s) // (B, H) each
+        let backwardWeight = packRecurrentWeight(weightHH, s, forward: false)
         for t in stride(from: T - 1, through: 0, by: -1) {
-            let dg = dGates.pointer + t * B * G4
-            Parallel.forEachChunk(B, minimumChunk: s.rowsPerChunk) { r in
-                let o = r.lowerBound * H
-                qk_lstm_step_backward(dg + r.lowerBound * G4, dc.pointer + o, dyT.map { $0.pointer + t * BH + o },
-                                      dhNext.pointer + o, gates.pointer + t * B * G4 + r.lowerBound * G4,
-                                      cs.pointer + t * BH + o, tanhC.pointer + t * BH + o, r.count, H)
+            let dg = dGates.pointer + t * step
+            forEachUnitBlock(s) { j0, j1 in
+                // dh_t = dy_t + dGates_{t+1}·W_hh (the final state's gradient at t = T−1)
+                if t < T - 1 { recurrentProductBackward(dh.pointer, dg + step, backwardWeight, s, j0, j1, accumulate: false) }
+                qk_lstm_step_backward(dg, dc.pointer, dyT.map { $0.pointer + t * BH }, dh.pointer,
+                                      gates.pointer + t * step, cs.pointer + t * BH, tanhC.pointer + t * BH, B, H, j0, j1)
             }
-            backpropagateRecurrentProduct(dhNext.pointer, dg, weightHH, s, accumulate: false)   // dh_{t-1}
         }
         accumulateRecurrentGradients(dInputs: dGates.pointer, dHidden: dGates.pointer, xT: xT, hPrev: hs.pointer,
                                      x: x, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH, s)
-        accumulateStateGradient(h0, dhNext.pointer, s)
+        initialStateGradient(h0, dh, dGates.pointer, weightHH, s, accumulate: false)
         accumulateStateGradient(c0, dc.pointer, s)
     }
     markStates(y, hidden, cell)

@@ -69,6 +69,28 @@ struct RecurrentGradientTests {
         #expect(bad.isEmpty, "\(cell) stack: \(bad.prefix(5))")
     }
 
+    @Test(arguments: cells)
+    func unitBlocksAcrossWorkersMatchOneWorker(cell: String) {
+        // Wide enough that each step's 32-unit panels split across 4 workers; values and every
+        // gradient must match the one-worker run (checked against PyTorch) to float rounding.
+        let layer = Layer(cell, B: 11, T: 3, I: 5, H: 100, full: true, seed: 95)   // 4 panels, the last 4 wide
+        func run(threads: Int) -> [[Float]] {
+            Parallel.withThreadCount(threads) {
+                for t in layer.inputs { t.requiresGrad = true; t.grad = nil }
+                let tape = GradientTape()
+                let r = tape.record { layer.run(layer.x) }
+                r.hidden.ensureGrad().fill(0.5)
+                r.cell?.ensureGrad().fill(-0.25)
+                tape.backward(from: r.output, gradient: GradientCheck.random(r.output.shape, seed: 96))
+                return [r.output.scalars, r.hidden.scalars] + layer.inputs.map { $0.grad!.scalars }
+            }
+        }
+        let one = run(threads: 1), four = run(threads: 4)
+        for (k, (a, b)) in zip(one, four).enumerated() {
+            #expect(Fixtures.maxAbsoluteDifference(a, b) <= 1e-5, "\(cell) tensor \(k)")
+        }
+    }
+
     @Test func rowsLayoutMatchesBatchTimeLayout() {
         // (B·T, I) rows give the same values as (B, T, I), shaped (B·T, H).
         let layer = Layer("gru", full: true, seed: 90)
