@@ -66,8 +66,12 @@ struct OpsBench: ParsableCommand {
                 default: return rnnSequence(x, weightIH: wih, weightHH: whh, biasIH: bih, biasHH: bhh, batch: B, time: T).output
                 }
             }
+        case "conv2d":
+            // x (B, I, size, size) → (B, H, size, size) with a kernel×kernel window, "same" padding.
+            let x = random([B, I, size, size], 1, std: 1), w = random([H, I, kernel, kernel], 2), b = random([H], 3)
+            forward = { conv2d(x, weight: w, bias: b, padding: Size2D(kernel / 2, kernel / 2)) }
         default:
-            throw CommandError("--op must be lstm, gru or rnn, got '\(op)'")
+            throw CommandError("--op must be lstm, gru, rnn or conv2d, got '\(op)'")
         }
         if forwardOnly { return { _ = forward() } }
         return {
