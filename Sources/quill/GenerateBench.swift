@@ -69,14 +69,9 @@ struct GenerateBench: ParsableCommand {
     func loadModel() throws -> (any QuantizableLanguageModel, String) {
         if randomGPT2 { return (try GPT(config: .gpt2Small, seed: 1), "random GPT-2 124M") }
         guard let model else { throw CommandError("give --model PATH or --random-gpt2-124m") }
-<<<<<<< HEAD
-        let url = URL(fileURLWithPath: model)
-        if url.pathExtension.lowercased() == "gguf" {
-            // Any architecture, weights in place; the tokenizer is not read (the benchmark feeds ids).
-=======
         let url = try ModelLocator.resolve(model)
         if ModelRegistry.isGGUF(url) {
->>>>>>> llamapath
+            // Any architecture, weights in place; the tokenizer is not read (the benchmark feeds ids).
             guard let lm = try GGUFCheckpoint.loadModel(GGUFFile(url: url), forInference: true) as? any QuantizableLanguageModel else {
                 throw CommandError("\(model): this model type has no quantizable inference path")
             }
