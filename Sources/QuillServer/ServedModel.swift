@@ -7,13 +7,6 @@ import QuillGeneration
 import QuillModels
 import QuillTokenizer
 
-/// The chat template for a model, and stop strings that end an answer in it. Until the Jinja engine
-/// lands every model gets ChatML, whose end-of-turn marker is a stop string in case the tokenizer does
-/// not know it as a special token.
-public func makeChatTemplate(for model: GenerationModel) -> (template: any ChatTemplate, stops: [String]) {
-    (ChatMLTemplate(), ["<|im_end|>"])
-}
-
 final class ServedModel: @unchecked Sendable {
     /// The id in /v1/models and in every response's `model`.
     let id: String
