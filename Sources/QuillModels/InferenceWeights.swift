@@ -37,6 +37,13 @@ public final class InferenceWeights {
 
     /// Bytes held by the matrices.
     public var byteCount: Int { matrices.values.reduce(0) { $0 + $1.byteCount } }
+
+    /// The formats actually held, most common first: "Q4_1 ×210, Q8_0 ×1" (a GGUF file may mix them,
+    /// so `type` alone can name a format only the embedding uses).
+    public var formatSummary: String {
+        let counts = Dictionary(grouping: matrices.values, by: { "\($0.type)" }).mapValues(\.count)
+        return counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+    }
 }
 
 /// `linear(x)`, using `weights`' matrix for it when present.

@@ -50,7 +50,7 @@ struct GenerateBench: ParsableCommand {
             guard promptTokens + 1 < lm.contextLength, depth >= 0, depth + genTokens <= lm.contextLength else {
                 throw CommandError("prompt tokens, or depth + gen tokens, exceed the model's context of \(lm.contextLength)")
             }
-            let format = lm.inferenceWeights.map { "\($0.type)" } ?? "F32 (float path)"
+            let format = lm.inferenceWeights.map(\.formatSummary) ?? "F32 (float path)"
             var rng = RandomGenerator(seed: 7)
             let prompt = (0..<promptTokens).map { _ in rng.nextInt(below: lm.vocabularySize) }
             let context = (0..<depth).map { _ in rng.nextInt(below: lm.vocabularySize) }
