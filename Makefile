@@ -14,7 +14,7 @@ deps:
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenblas-dev pkg-config; }
 
 assets:
-	@Scripts/fetch_assets.sh
+	@Scripts/setup/fetch_assets.sh
 
 build: deps
 	$(SWIFT) build -c release --product quill

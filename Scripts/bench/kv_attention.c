@@ -2,7 +2,7 @@
 // against T cached positions, GPT-2-124M shape (12 layers × 12 heads × 64), F32 vs F16 rows, the
 // old position-major rows (stride C = 768 elements) vs the head-major layout KVCache uses (stride 64).
 // Build and run (from the repository root):
-//   S=Sources/CQuillKernels; clang -O3 -fno-math-errno -I$S/include -I$S Scripts/kv_attention_bench.c \
+//   S=Sources/CQuillKernels; clang -O3 -fno-math-errno -I$S/include -I$S Scripts/bench/kv_attention.c \
 //     $S/kernels.c $S/kernels_kv_f16.c $S/kernels_quant.c $S/kernels_quant_x86.c -lm -o /tmp/kvbench
 //   /tmp/kvbench 900
 #include "QuillKernels.h"

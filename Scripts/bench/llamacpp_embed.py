@@ -6,7 +6,7 @@
 # Then: sentences/s of Llama(embedding=True).embed over the file (batched by n_batch tokens), and the cosine
 # of each vector against `quill embed --json` on the first --check sentences.
 #
-# Run:  /work/venv-llamacpp/bin/python Scripts/llamacpp_embed.py --model .assets/all-MiniLM-L6-v2 \
+# Run:  /work/venv-llamacpp/bin/python Scripts/bench/llamacpp_embed.py --model .assets/all-MiniLM-L6-v2 \
 #           --file /work/issue4-artifacts/sentences1000.txt --threads 2 [--gguf OUT.gguf] [--check 50]
 import argparse
 import json
@@ -18,7 +18,7 @@ import gguf
 import numpy as np
 from safetensors import safe_open
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def write_gguf(model_dir, out):

@@ -2,8 +2,8 @@
 # HF names, Conv1D (in, out) layout), numpy only: 12 layers, 12 heads, 768 wide, 1024 positions,
 # vocabulary 50257. GPT-2's own initialisation (N(0, 0.02), residual projections / sqrt(2·12)).
 #
-# Run:  python3 Scripts/make_gpt2_124m.py OUT_DIR [--seed 124]
-# Used by Scripts/llamacpp_parity.py and the load-time benchmark; never committed (~500 MB).
+# Run:  python3 Scripts/bench/make_gpt2_124m.py OUT_DIR [--seed 124]
+# Used by Scripts/check/llamacpp_parity.py and the load-time benchmark; never committed (~500 MB).
 import argparse
 import json
 import os

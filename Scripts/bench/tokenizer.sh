@@ -2,9 +2,9 @@
 # Tokenizer benchmark: Quill vs tiktoken (encode, single thread, same corpus, same run), GPT-2 vocabulary
 # load time, and BPE training of an 8k vocabulary (Quill vs Hugging Face tokenizers' BpeTrainer).
 # Creates a throwaway venv with tiktoken and tokenizers (reuses .venv-tok/ when present).
-#   Scripts/bench_tokenizer.sh [corpus]      (default .assets/shakespeare.txt)
+#   Scripts/bench/tokenizer.sh [corpus]      (default .assets/shakespeare.txt)
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 corpus="${1:-.assets/shakespeare.txt}"
 assets="${QUILL_ASSETS:-$root/.assets}"

@@ -6,7 +6,7 @@
 // into N row ranges, one per thread, with a spin barrier after each matrix — the shape of a decode step on
 // N threads (each product needs the previous one's output). Not part of the build.
 //
-//   cc -O3 -mavx512f -mfma -pthread Scripts/weight_stream_probe.c -o /tmp/stream-probe
+//   cc -O3 -mavx512f -mfma -pthread Scripts/bench/weight_stream_probe.c -o /tmp/stream-probe
 //   /tmp/stream-probe /tmp/quill-bench-gguf/gpt2-124m-f32.gguf          # one thread
 //   /tmp/stream-probe /tmp/quill-bench-gguf/gpt2-124m-f32.gguf 2        # two threads, split + barrier
 //   (/tmp/stream-probe F & /tmp/stream-probe F & wait)                   # two independent streams

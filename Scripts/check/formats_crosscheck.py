@@ -6,7 +6,7 @@
   check DIR      read quill.gguf and quill.safetensors written by the Swift test `CrossCheckTests`
                  (QUILL_CROSSCHECK_DIR=DIR) with the reference readers and compare every value
 
-Needs: pip install numpy safetensors gguf. Run through Scripts/crosscheck_formats.sh.
+Needs: pip install numpy safetensors gguf. Run through Scripts/check/formats.sh.
 """
 import sys
 from pathlib import Path

@@ -4,11 +4,11 @@
 # reference.safetensors-style file (input_ids -> logits, input_ids_full -> logits_full, and when
 # targets and grad.* are present, the mean cross-entropy loss and every parameter gradient).
 # Without a reference file it prints the logits for --ids. Follows the fixture layout that
-# Scripts/gpt2_reference.py writes.
+# Scripts/reference/gpt2_reference.py writes.
 #
-# Run:  .venv-ref/bin/python Scripts/check_hf_load.py Tests/QuillModelsTests/Fixtures/gpt2_tiny
-#       .venv-ref/bin/python Scripts/check_hf_load.py DIR --reference OTHER/reference.safetensors
-#       .venv-ref/bin/python Scripts/check_hf_load.py DIR --ids 1,2,3
+# Run:  .venv-ref/bin/python Scripts/check/hf_load.py Tests/QuillModelsTests/Fixtures/gpt2_tiny
+#       .venv-ref/bin/python Scripts/check/hf_load.py DIR --reference OTHER/reference.safetensors
+#       .venv-ref/bin/python Scripts/check/hf_load.py DIR --ids 1,2,3
 # Exits 1 if any compared tensor differs by more than --tol (max abs; default 1e-4).
 # Needs: pip install torch transformers (CPU build is enough).
 

@@ -3,9 +3,9 @@
 # position against the numpy reference run on the weights as Quill dequantizes them (GGUF → `quill
 # convert` → directory), which Quill itself matches to 1e-4 (QuillModelsTests).
 #
-# Run:  Scripts/llamacpp_setup.sh && swift build -c release --product quill
-#       /work/venv-llamacpp/bin/python Scripts/llamacpp_parity.py [--models gpt2_tiny,llama_tiny,...] [--out DIR]
-# Models: the tiny fixtures, plus gpt2_124m (written by Scripts/make_gpt2_124m.py into OUT when absent).
+# Run:  Scripts/setup/llamacpp_venv.sh && swift build -c release --product quill
+#       /work/venv-llamacpp/bin/python Scripts/check/llamacpp_parity.py [--models gpt2_tiny,llama_tiny,...] [--out DIR]
+# Models: the tiny fixtures, plus gpt2_124m (written by Scripts/bench/make_gpt2_124m.py into OUT when absent).
 import argparse
 import json
 import os
@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "Scripts"))
 import gpt2_reference  # noqa: E402
 import llama_reference  # noqa: E402

@@ -3,7 +3,7 @@
 # plus reference tensors. Follows llm.c's train_gpt2.c / test_gpt2 (layer = forward/backward pair)
 # and the GPT-2 graph as Hugging Face's GPT2LMHeadModel runs it.
 #
-# Run:  .venv-ref/bin/python Scripts/gpt2_reference.py [--full-fd]
+# Run:  .venv-ref/bin/python Scripts/reference/gpt2_reference.py [--full-fd]
 # Writes Tests/QuillModelsTests/Fixtures/gpt2_tiny/{config.json, model.safetensors,
 #        reference.safetensors, greedy.safetensors, README.md}; same seed => same bytes.
 #
@@ -19,7 +19,7 @@ import numpy as np
 from safetensors.numpy import save_file
 
 SEED = 1234
-OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "QuillModelsTests", "Fixtures", "gpt2_tiny")
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "QuillModelsTests", "Fixtures", "gpt2_tiny")
 
 CONFIG = {
     "architectures": ["GPT2LMHeadModel"],

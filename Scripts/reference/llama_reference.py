@@ -3,7 +3,7 @@
 # with reference logits and greedy continuations. Follows the graph of Hugging Face's
 # LlamaForCausalLM / Qwen2ForCausalLM (RMSNorm, rotate_half RoPE, repeat_kv, SwiGLU MLP).
 #
-# Run:  .venv-ref/bin/python Scripts/llama_reference.py
+# Run:  .venv-ref/bin/python Scripts/reference/llama_reference.py
 # Writes Tests/QuillModelsTests/Fixtures/{llama_tiny, llama_scaled_linear, llama_scaled_llama3, qwen2_tiny}/
 #        {config.json, model.safetensors, reference.safetensors, greedy.safetensors}; same seed => same bytes.
 #
@@ -24,7 +24,7 @@ import numpy as np
 from safetensors.numpy import save_file
 
 SEED = 2024
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "Tests", "QuillModelsTests", "Fixtures")
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "QuillModelsTests", "Fixtures")
 
 LLAMA = {
     "architectures": ["LlamaForCausalLM"],

@@ -5,7 +5,7 @@
 # absolute position embeddings, token-type embeddings (all type 0 here), additive padding mask; then
 # modules.json's pipeline: mean pooling over the attention mask (1_Pooling/config.json), L2 normalise.
 #
-# Run:  .venv-ref/bin/python Scripts/minilm_reference.py [--model .assets/all-MiniLM-L6-v2] [--no-cross-check]
+# Run:  .venv-ref/bin/python Scripts/reference/minilm_reference.py [--model .assets/all-MiniLM-L6-v2] [--no-cross-check]
 # Writes Tests/QuillModelsTests/Fixtures/minilm/{sentences.json, ids.json, embeddings.safetensors}.
 # Needs numpy, safetensors, tokenizers; the cross-check also needs torch + sentence-transformers.
 #
@@ -23,8 +23,8 @@ import numpy as np
 from safetensors.numpy import load_file, save_file
 from tokenizers import Tokenizer
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "QuillModelsTests", "Fixtures", "minilm")
-DEFAULT_MODEL = os.path.join(os.path.dirname(__file__), "..", ".assets", "all-MiniLM-L6-v2")
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "QuillModelsTests", "Fixtures", "minilm")
+DEFAULT_MODEL = os.path.join(os.path.dirname(__file__), "..", "..", ".assets", "all-MiniLM-L6-v2")
 MAX_LEN = 512
 
 LONG_EN = ("The history of the printing press is a story of many hands. Johannes Gutenberg combined "

@@ -14,7 +14,7 @@ format Quill runs, from two independent implementations.
 gguf-py's quantizers (Q4_0/Q4_1/Q5_0/Q5_1/Q8_0) are checked against ggml's here, and ggml's
 dequantizers against gguf-py's, so a fixture is only written when both references agree.
 
-Run (needs numpy and gguf, and the llama.cpp build from Scripts/llamacpp_setup.sh):
+Run (needs numpy and gguf, and the llama.cpp build from Scripts/setup/llamacpp_venv.sh):
   /work/venv-ref/bin/python Scripts/reference/quant_blocks.py \
       --ggml /work/peers/llama_cpp_python-0.3.36/vendor/llama.cpp/build/bin/libggml-base.so \
       Tests/QuillFormatsTests/Fixtures/quant-blocks.gguf

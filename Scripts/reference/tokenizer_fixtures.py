@@ -3,8 +3,8 @@
 
 Run from the repo root with a venv holding tiktoken and tokenizers:
     python3 -m venv .venv-tok && .venv-tok/bin/pip install tiktoken tokenizers
-    .venv-tok/bin/python Scripts/tokenizer_fixtures.py
-Needs the assets of Scripts/fetch_assets.sh. Writes Tests/QuillTokenizerTests/Fixtures/:
+    .venv-tok/bin/python Scripts/reference/tokenizer_fixtures.py
+Needs the assets of Scripts/setup/fetch_assets.sh. Writes Tests/QuillTokenizerTests/Fixtures/:
     torture.json          texts + ids: GPT-2 (tiktoken), the cl100k and o200k patterns over GPT-2's ranks,
                           and all-MiniLM-L6-v2 WordPiece (HF tokenizers)
     shakespeare_gpt2.u16  GPT-2 ids of .assets/shakespeare.txt, little-endian uint16
@@ -16,7 +16,7 @@ import tiktoken
 from tiktoken_ext import openai_public
 from tokenizers import Tokenizer
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ASSETS = os.environ.get("QUILL_ASSETS", os.path.join(ROOT, ".assets"))
 OUT = os.path.join(ROOT, "Tests", "QuillTokenizerTests", "Fixtures")
 

@@ -3,7 +3,7 @@
 and writes the fixtures the Swift tests compare against.
 
     swift build -c release --product quill
-    .venv-tok/bin/python Scripts/trainer_parity.py
+    .venv-tok/bin/python Scripts/reference/tokenizer_trainer_parity.py
 
 Trains 1000 tokens on Fixtures/train_corpus.txt with `quill tokenizer train`, then writes
     trained1000.tokenizer.json      Quill's output (merges as "a b" strings)
@@ -14,7 +14,7 @@ import json, os, shutil, subprocess, sys, tempfile
 
 from tokenizers import Tokenizer
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ASSETS = os.environ.get("QUILL_ASSETS", os.path.join(ROOT, ".assets"))
 FIX = os.path.join(ROOT, "Tests", "QuillTokenizerTests", "Fixtures")
 QUILL = os.environ.get("QUILL", os.path.join(ROOT, ".build", "release", "quill"))

@@ -9,7 +9,7 @@
 #   .assets/llama.cpp/templates/   71 real chat templates (*.jinja)   (both from the llama-cpp-python sdist)
 # Each step is skipped when its output is already there, so re-running is cheap.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 assets="$root/.assets"
 dl="$assets/downloads"
 mkdir -p "$dl"

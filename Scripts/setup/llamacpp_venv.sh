@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Creates the throwaway llama.cpp venv used by Scripts/llamacpp_parity.py, OUTSIDE the repository
+# Creates the throwaway llama.cpp venv used by Scripts/check/llamacpp_parity.py, OUTSIDE the repository
 # (default /work/venv-llamacpp). llama-cpp-python's sdist compiles llama.cpp (CPU only): slow on 2 cores.
-# Usage: Scripts/llamacpp_setup.sh [venv-dir]     → touches <venv-dir>/READY when done.
-# safetensors: Scripts/gpt2_reference.py and llama_reference.py (imported by the parity script) need it.
+# Usage: Scripts/setup/llamacpp_venv.sh [venv-dir]     → touches <venv-dir>/READY when done.
+# safetensors: Scripts/reference/gpt2_reference.py and llama_reference.py (imported by the parity script) need it.
 set -euo pipefail
 VENV=${1:-/work/venv-llamacpp}
 if [ -f "$VENV/READY" ]; then echo "$VENV is ready"; exit 0; fi

@@ -36,7 +36,7 @@ public enum ModelCatalog {
     public static let entries: [Entry] = [
         Entry(name: "smollm2", path: ".assets/SmolLM2-135M-Instruct.Q4_1.gguf",
               summary: "SmolLM2-135M-Instruct, Q4_1 GGUF (Apache-2.0; ChatML chat template)",
-              fetch: "run Scripts/fetch_assets.sh to fetch it"),
+              fetch: "run Scripts/setup/fetch_assets.sh to fetch it"),
         Entry(name: "shakespeare", path: "Models/shakespeare-gpt",
               summary: "the bundled byte-level GPT trained on Shakespeare",
               fetch: "it ships in the repository's Models/ folder; run from a checkout of Quill"),

@@ -1,6 +1,6 @@
 // Writes a byte-level BPE vocabulary as a Hugging Face `tokenizer.json` (BPE model, ByteLevel
 // pre-tokenizer/decoder, merges as "a b" strings in rank order, special tokens as added_tokens), which
-// `tokenizers.Tokenizer.from_file` loads and encodes identically (checked by Scripts/trainer_parity.py).
+// `tokenizers.Tokenizer.from_file` loads and encodes identically (checked by Scripts/reference/tokenizer_trainer_parity.py).
 
 import Foundation
 

@@ -8,7 +8,7 @@ public enum Fixtures {
     public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Where `Scripts/fetch_assets.sh` puts PyPI assets: $QUILL_ASSETS or <repo>/.assets.
+    /// Where `Scripts/setup/fetch_assets.sh` puts PyPI assets: $QUILL_ASSETS or <repo>/.assets.
     public static var assetsDirectory: URL {
         if let env = ProcessInfo.processInfo.environment["QUILL_ASSETS"] { return URL(fileURLWithPath: env) }
         return repositoryRoot.appendingPathComponent(".assets")

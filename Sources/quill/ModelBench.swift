@@ -27,7 +27,7 @@ struct LoadBench: ParsableCommand {
             guard runs > 0 else { throw CommandError("--runs must be at least 1") }
             if let threads { Parallel.configure(threads: threads) }
             let url = try ModelLocator.resolve(model)
-            // A directory without a tokenizer file (e.g. Scripts/make_gpt2_124m.py's random GPT-2) is timed
+            // A directory without a tokenizer file (e.g. Scripts/bench/make_gpt2_124m.py's random GPT-2) is timed
             // weights-only: loadForGeneration refuses it, and one token's logits need no tokenizer.
             let isGGUF = ModelRegistry.isGGUF(url)
             let names = isGGUF ? [] : (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []

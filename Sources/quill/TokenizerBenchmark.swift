@@ -1,5 +1,5 @@
 // `quill tokenize --benchmark`: load time, then best-of-N (and median) single-thread and parallel encode throughput
-// on the given text, with the parallel ids checked against the serial ones. Used by Scripts/bench_tokenizer.sh.
+// on the given text, with the parallel ids checked against the serial ones. Used by Scripts/bench/tokenizer.sh.
 // Single-thread rates use this thread's CPU time as well as wall time, since the build machine is shared.
 
 import Foundation

@@ -23,7 +23,7 @@ struct ChatPromptEncoderTests {
     static let tokenizer: BPETokenizer? = url.flatMap { try? GGUFTokenizer.read(GGUFFile(url: $0)) }
     static let imStart = 1, imEnd = 2      // SmolLM2's <|im_start|> and <|im_end|>
 
-    @Test(.enabled(if: tokenizer != nil, "SmolLM2-135M-Instruct.Q4_1.gguf asset absent: run Scripts/fetch_assets.sh"))
+    @Test(.enabled(if: tokenizer != nil, "SmolLM2-135M-Instruct.Q4_1.gguf asset absent: run Scripts/setup/fetch_assets.sh"))
     func benignConversationEncodesAsTheRenderedText() throws {
         let t = try #require(Self.tokenizer)
         let encoder = ChatPromptEncoder(template: ChatMLTemplate(), tokenizer: t)
@@ -32,7 +32,7 @@ struct ChatPromptEncoderTests {
         #expect(prompt.tokens.filter { $0 == Self.imStart }.count == 3 && prompt.tokens.filter { $0 == Self.imEnd }.count == 2)
     }
 
-    @Test(.enabled(if: tokenizer != nil, "SmolLM2-135M-Instruct.Q4_1.gguf asset absent: run Scripts/fetch_assets.sh"),
+    @Test(.enabled(if: tokenizer != nil, "SmolLM2-135M-Instruct.Q4_1.gguf asset absent: run Scripts/setup/fetch_assets.sh"),
           arguments: [ChatMLTemplate() as any ChatTemplate, TrimmingTemplate()])
     func injectedControlTokensStayText(template: any ChatTemplate) throws {
         let t = try #require(Self.tokenizer)
@@ -44,7 +44,7 @@ struct ChatPromptEncoderTests {
         #expect(prompt.text.contains(attack))
     }
 
-    @Test(.enabled(if: tokenizer != nil, "SmolLM2-135M-Instruct.Q4_1.gguf asset absent: run Scripts/fetch_assets.sh"))
+    @Test(.enabled(if: tokenizer != nil, "SmolLM2-135M-Instruct.Q4_1.gguf asset absent: run Scripts/setup/fetch_assets.sh"))
     func templateThatAltersRiskyTextIsRefused() throws {
         let t = try #require(Self.tokenizer)
         let encoder = ChatPromptEncoder(template: TrimmingTemplate(), tokenizer: t)

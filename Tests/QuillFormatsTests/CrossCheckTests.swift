@@ -1,4 +1,4 @@
-// Writes quill.gguf and quill.safetensors for Scripts/crosscheck_formats.sh, which reads them with
+// Writes quill.gguf and quill.safetensors for Scripts/check/formats.sh, which reads them with
 // the reference Python packages (gguf-py, safetensors) and compares every value and quantized byte.
 import Foundation
 import Testing

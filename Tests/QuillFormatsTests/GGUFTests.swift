@@ -1,5 +1,5 @@
 // GGUF reader and writer: every metadata value type, nested arrays, alignment, tensor layout,
-// and a fixture written by llama.cpp's own gguf-py (Scripts/formats_crosscheck.py) read back exactly.
+// and a fixture written by llama.cpp's own gguf-py (Scripts/check/formats_crosscheck.py) read back exactly.
 import Foundation
 import Testing
 @testable import QuillFormats

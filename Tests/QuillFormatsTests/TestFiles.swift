@@ -19,7 +19,7 @@ enum TestFiles {
             .deletingLastPathComponent().appendingPathComponent(".assets")
     }
 
-    /// The all-MiniLM-L6-v2 model directory fetched by Scripts/fetch_assets.sh.
+    /// The all-MiniLM-L6-v2 model directory fetched by Scripts/setup/fetch_assets.sh.
     static var miniLM: URL { assetsDirectory.appendingPathComponent("all-MiniLM-L6-v2") }
 
     static var miniLMAvailable: Bool {
@@ -34,13 +34,13 @@ enum TestFiles {
 }
 
 extension TestFiles {
-    /// A file from Tests/QuillFormatsTests/Fixtures (written by Scripts/formats_crosscheck.py).
+    /// A file from Tests/QuillFormatsTests/Fixtures (written by Scripts/check/formats_crosscheck.py).
     static func fixture(_ name: String) -> URL {
         Bundle.module.url(forResource: "Fixtures/" + name, withExtension: nil)
             ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/" + name)
     }
 
-    /// The values Scripts/formats_crosscheck.py builds with `pattern(n)`: (i % 97 − 48) / 7 in Float.
+    /// The values Scripts/check/formats_crosscheck.py builds with `pattern(n)`: (i % 97 − 48) / 7 in Float.
     static func pattern(_ count: Int) -> [Float] {
         (0..<count).map { Float($0 % 97 - 48) / 7 }
     }

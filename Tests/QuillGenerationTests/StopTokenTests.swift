@@ -85,7 +85,7 @@ struct StopTokenTests {
 
     static let vocab = Fixtures.asset("llama.cpp/vocab")
 
-    @Test(.enabled(if: vocab != nil, "llama.cpp vocab files absent: run Scripts/fetch_assets.sh"))
+    @Test(.enabled(if: vocab != nil, "llama.cpp vocab files absent: run Scripts/setup/fetch_assets.sh"))
     func realQwen2AndLlama3VocabulariesStopOnTheirTurnEnd() throws {
         for (name, turnEnd, text) in [("qwen2", 151645, "<|im_end|>"), ("llama-bpe", 128009, "<|eot_id|>")] {
             let url = Self.vocab!.appendingPathComponent("ggml-vocab-\(name).gguf")

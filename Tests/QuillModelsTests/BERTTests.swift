@@ -22,7 +22,7 @@ struct BERTTests {
         return dot / (na * nb).squareRoot()
     }
 
-    @Test(.enabled(if: miniLM != nil, "all-MiniLM-L6-v2 asset absent: run Scripts/fetch_assets.sh"))
+    @Test(.enabled(if: miniLM != nil, "all-MiniLM-L6-v2 asset absent: run Scripts/setup/fetch_assets.sh"))
     func miniLMMatchesReferenceOneAtATimeAndBatched() throws {
         let embedder = try SentenceEmbedder.load(directory: Self.miniLM!)
         #expect(embedder.pooling == .mean && embedder.normalize && embedder.dimension == 384)

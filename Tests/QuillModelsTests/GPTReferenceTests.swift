@@ -1,4 +1,4 @@
-// The whole GPT-2 against an independent numpy implementation (Scripts/gpt2_reference.py, checked
+// The whole GPT-2 against an independent numpy implementation (Scripts/reference/gpt2_reference.py, checked
 // there by finite differences and against transformers): logits, loss, every parameter gradient,
 // full-context logits and a greedy continuation through the KV cache. Model of: llm.c's test_gpt2.
 import Foundation

@@ -39,7 +39,7 @@ struct LlamaCppVocabularyTests {
         return try #require(try GGUFTokenizer.load(GGUFFile(url: url)))
     }
 
-    @Test(.enabled(if: directory != nil, "llama.cpp vocab files absent: run Scripts/fetch_assets.sh"), arguments: names)
+    @Test(.enabled(if: directory != nil, "llama.cpp vocab files absent: run Scripts/setup/fetch_assets.sh"), arguments: names)
     func idsEqualLlamaCpp(_ name: String) throws {
         let tokenizer = try Self.tokenizer(name)
         var failures: [String] = []

@@ -1,5 +1,5 @@
 // Llama, Llama with linear and llama3 RoPE scaling, and Qwen2 (biases, tied head) against the numpy
-// reference (Scripts/llama_reference.py, checked there against transformers): logits through the
+// reference (Scripts/reference/llama_reference.py, checked there against transformers): logits through the
 // training and the cached path, 64 greedy tokens through the KV cache, prefill vs one-at-a-time.
 import Foundation
 import Testing

@@ -39,11 +39,11 @@ struct ModelCatalogTests {
         let empty = try Self.temporaryRoot()
         defer { try? FileManager.default.removeItem(at: empty) }
         let expected = empty.appendingPathComponent(".assets/SmolLM2-135M-Instruct.Q4_1.gguf").standardizedFileURL.path
-        #expect(throws: ModelCatalogError.assetMissing(name: "smollm2", searched: [expected], fetch: "run Scripts/fetch_assets.sh to fetch it")) {
+        #expect(throws: ModelCatalogError.assetMissing(name: "smollm2", searched: [expected], fetch: "run Scripts/setup/fetch_assets.sh to fetch it")) {
             try ModelCatalog.resolve("smollm2", roots: [empty], environment: [:])
         }
         do { _ = try ModelCatalog.resolve("smollm2", roots: [empty], environment: [:]) } catch {
-            #expect("\(error)".contains("Scripts/fetch_assets.sh") && "\(error)".contains(expected))
+            #expect("\(error)".contains("Scripts/setup/fetch_assets.sh") && "\(error)".contains(expected))
         }
     }
 
@@ -58,7 +58,7 @@ struct ModelCatalogTests {
     /// The fetched SmolLM2 file is the model the catalog promises (needs .assets; running it needs Q4_1).
     @Test func smollm2IsTheSmolLM2InstructGGUF() throws {
         guard let url = try? ModelCatalog.resolve("smollm2", roots: [Self.repository]) else {
-            print("skipped: .assets/SmolLM2-135M-Instruct.Q4_1.gguf is absent (run Scripts/fetch_assets.sh)")
+            print("skipped: .assets/SmolLM2-135M-Instruct.Q4_1.gguf is absent (run Scripts/setup/fetch_assets.sh)")
             return
         }
         let file = try GGUFFile(url: url)

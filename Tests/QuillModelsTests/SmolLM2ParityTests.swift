@@ -43,7 +43,7 @@ struct SmolLM2ParityTests {
     /// F16 KV cache; measured with the reference script's model). So the bounds are of that size, and
     /// greedy decoding is checked teacher-forced: at each of llama.cpp's 64 greedy steps its token must be
     /// Quill's argmax or a near-tie in Quill's own logits (measured: 55–63 of 56–64 steps agree, worst gap 0.21; bounds 85% and 0.5).
-    @Test(.enabled(if: url != nil, "SmolLM2-135M-Instruct.Q4_1.gguf asset absent: run Scripts/fetch_assets.sh"),
+    @Test(.enabled(if: url != nil, "SmolLM2-135M-Instruct.Q4_1.gguf asset absent: run Scripts/setup/fetch_assets.sh"),
           arguments: prompts)
     func matchesLlamaCppAndTransformers(prompt: String) throws {
         let model = try #require(Self.model, "SmolLM2 failed to load")
@@ -73,7 +73,7 @@ struct SmolLM2ParityTests {
     /// With the weights dequantized to float (no activation rounding) Quill is transformers' model:
     /// measured max |Δ| 7e-5 over every position's top-64 logits (bound 3e-4), and the last row within
     /// the fixture's float16 rounding (values up to ~35: half an ulp is 0.016; bound 0.02).
-    @Test(.enabled(if: url != nil, "SmolLM2-135M-Instruct.Q4_1.gguf asset absent: run Scripts/fetch_assets.sh"))
+    @Test(.enabled(if: url != nil, "SmolLM2-135M-Instruct.Q4_1.gguf asset absent: run Scripts/setup/fetch_assets.sh"))
     func floatWeightsMatchTransformers() throws {
         let model = try #require(try GGUFCheckpoint.loadModel(GGUFFile(url: Self.url!), forInference: true) as? Llama)
         try model.quantize(to: nil)

@@ -18,7 +18,7 @@ struct SmolLM2TokenizerTests {
         try #require(try GGUFTokenizer.load(GGUFFile(url: model!)))
     }
 
-    @Test(.enabled(if: model != nil, "SmolLM2-135M-Instruct.Q4_1.gguf absent: run Scripts/fetch_assets.sh"))
+    @Test(.enabled(if: model != nil, "SmolLM2-135M-Instruct.Q4_1.gguf absent: run Scripts/setup/fetch_assets.sh"))
     func idsEqualLlamaTokenize() throws {
         let tokenizer = try Self.tokenizer()
         let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/smollm2_llama_tokenize.json")
@@ -31,7 +31,7 @@ struct SmolLM2TokenizerTests {
         }
     }
 
-    @Test(.enabled(if: model != nil, "SmolLM2-135M-Instruct.Q4_1.gguf absent: run Scripts/fetch_assets.sh"))
+    @Test(.enabled(if: model != nil, "SmolLM2-135M-Instruct.Q4_1.gguf absent: run Scripts/setup/fetch_assets.sh"))
     func declaresChatMarkersAndNoBOS() throws {
         let tokenizer = try Self.tokenizer()
         // The GGUF declares <|im_start|> = 1, <|im_end|> = 2 (= eos), add_bos_token = false.

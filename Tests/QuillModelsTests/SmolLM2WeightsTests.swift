@@ -13,7 +13,7 @@ import TestSupport
 struct SmolLM2WeightsTests {
     static let url = Fixtures.asset("SmolLM2-135M-Instruct.Q4_1.gguf")
 
-    @Test(.enabled(if: url != nil, "SmolLM2-135M-Instruct.Q4_1.gguf asset absent: run Scripts/fetch_assets.sh"))
+    @Test(.enabled(if: url != nil, "SmolLM2-135M-Instruct.Q4_1.gguf asset absent: run Scripts/setup/fetch_assets.sh"))
     func q4_1WeightsRunInPlace() throws {
         let file = try GGUFFile(url: Self.url!)
         let model = try #require(try GGUFCheckpoint.loadModel(file, forInference: true) as? Llama)

@@ -1,6 +1,6 @@
 // Text → vectors through the real path (tokenizer.json WordPiece, truncation at 512 keeping [SEP],
 // batching): all-MiniLM-L6-v2's ids equal HF `tokenizers` (ids.json) and vectors the numpy reference.
-// Skipped with a message when the asset is absent (Scripts/fetch_assets.sh fetches it).
+// Skipped with a message when the asset is absent (Scripts/setup/fetch_assets.sh fetches it).
 import Foundation
 import Testing
 import QuillModels
@@ -11,7 +11,7 @@ struct TextEmbedderTests {
     static let miniLM = Fixtures.asset("all-MiniLM-L6-v2/model.safetensors")?.deletingLastPathComponent()
     static let fixture = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/minilm")
 
-    @Test(.enabled(if: miniLM != nil, "all-MiniLM-L6-v2 asset absent: run Scripts/fetch_assets.sh"))
+    @Test(.enabled(if: miniLM != nil, "all-MiniLM-L6-v2 asset absent: run Scripts/setup/fetch_assets.sh"))
     func miniLMTextsGiveReferenceIDsAndVectors() throws {
         let sentences = try JSONDecoder().decode([String].self, from: Data(contentsOf: Self.fixture.appendingPathComponent("sentences.json")))
         let expectedIDs = try JSONDecoder().decode([[Int]].self, from: Data(contentsOf: Self.fixture.appendingPathComponent("ids.json")))

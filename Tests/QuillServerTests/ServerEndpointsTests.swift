@@ -1,7 +1,7 @@
 // The other endpoints: models and health, Prometheus metrics after known traffic, tokenize /
 // detokenize (the byte tokenizer's ids are the UTF-8 bytes), the playground page (self-contained: no
 // external URLs), and embeddings against sentence-transformers' vectors for all-MiniLM-L6-v2
-// (Tests/QuillModelsTests/Fixtures/minilm, from Scripts/minilm_reference.py), floats and base64.
+// (Tests/QuillModelsTests/Fixtures/minilm, from Scripts/reference/minilm_reference.py), floats and base64.
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -76,7 +76,7 @@ struct ServerEndpointsTests {
     static let miniLM = Fixtures.asset("all-MiniLM-L6-v2")
     static let reference = Fixtures.repositoryRoot.appendingPathComponent("Tests/QuillModelsTests/Fixtures/minilm")
 
-    @Test(.enabled(if: miniLM != nil, "all-MiniLM-L6-v2 asset absent (.assets/all-MiniLM-L6-v2): run Scripts/fetch_assets.sh"))
+    @Test(.enabled(if: miniLM != nil, "all-MiniLM-L6-v2 asset absent (.assets/all-MiniLM-L6-v2): run Scripts/setup/fetch_assets.sh"))
     func embeddingsMatchSentenceTransformers() async throws {
         let sentences = try JSONDecoder().decode([String].self, from: Data(contentsOf: Self.reference.appendingPathComponent("sentences.json")))
         let ids = try JSONDecoder().decode([[Int]].self, from: Data(contentsOf: Self.reference.appendingPathComponent("ids.json")))

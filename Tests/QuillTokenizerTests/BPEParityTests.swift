@@ -1,13 +1,13 @@
 // Golden-id tests: GPT-2 ids identical to tiktoken's on the Unicode torture set, a seeded fuzz set
 // and the whole Shakespeare corpus; the cl100k and o200k pre-tokenizers checked the same way by
-// running them over GPT-2's ranks (fixtures from Scripts/tokenizer_fixtures.py).
+// running them over GPT-2's ranks (fixtures from Scripts/reference/tokenizer_fixtures.py).
 
 import Foundation
 import Testing
 @testable import QuillTokenizer
 
-// Skipped (reported as skipped, never passed) when .assets/gpt2.tiktoken is absent: run Scripts/fetch_assets.sh.
-@Suite("BPE parity with tiktoken", .enabled(if: TestAssets.gpt2 != nil, "needs .assets/gpt2.tiktoken (Scripts/fetch_assets.sh)"))
+// Skipped (reported as skipped, never passed) when .assets/gpt2.tiktoken is absent: run Scripts/setup/fetch_assets.sh.
+@Suite("BPE parity with tiktoken", .enabled(if: TestAssets.gpt2 != nil, "needs .assets/gpt2.tiktoken (Scripts/setup/fetch_assets.sh)"))
 struct BPEParityTests {
     static let gpt2 = try! BPETokenizer(tiktokenFile: TestAssets.gpt2!)
     static let cl100kOverGPT2 = try! BPETokenizer(tiktokenFile: TestAssets.gpt2!, pattern: .cl100k)
@@ -39,7 +39,7 @@ struct BPEParityTests {
 
     // Skipped when .assets/shakespeare.txt is absent.
     @Test("whole Shakespeare corpus, serial and parallel",
-          .enabled(if: TestAssets.shakespeare != nil, "needs .assets/shakespeare.txt (Scripts/fetch_assets.sh)"))
+          .enabled(if: TestAssets.shakespeare != nil, "needs .assets/shakespeare.txt (Scripts/setup/fetch_assets.sh)"))
     func shakespeare() throws {
         let corpus = try String(contentsOfFile: TestAssets.shakespeare!, encoding: .utf8)
         let raw = try Data(contentsOf: Fixtures.url("shakespeare_gpt2.u16"))

@@ -6,7 +6,7 @@ import Foundation
 import Testing
 @testable import QuillTokenizer
 
-@Suite("Fast paths agree with the general paths", .enabled(if: TestAssets.gpt2 != nil, "needs .assets/gpt2.tiktoken (Scripts/fetch_assets.sh)"))
+@Suite("Fast paths agree with the general paths", .enabled(if: TestAssets.gpt2 != nil, "needs .assets/gpt2.tiktoken (Scripts/setup/fetch_assets.sh)"))
 struct FastPathTests {
     static let gpt2 = BPEParityTests.gpt2
 

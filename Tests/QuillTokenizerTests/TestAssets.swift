@@ -25,7 +25,7 @@ enum TestAssets {
     static var miniLMVocab: String? { path("all-MiniLM-L6-v2/vocab.txt") }
 }
 
-/// One golden case of `Fixtures/torture.json` (written by Scripts/tokenizer_fixtures.py).
+/// One golden case of `Fixtures/torture.json` (written by Scripts/reference/tokenizer_fixtures.py).
 struct TortureCase: Decodable, CustomTestStringConvertible {
     let kind: String
     let text: String

@@ -1,6 +1,6 @@
 // BPE trainer: deterministic, reproduces the committed vocabulary, and that vocabulary (as Quill wrote
 // it, and as HF re-saved it with [a, b] merges) encodes held-out text exactly as HF tokenizers does
-// (fixtures from Scripts/trainer_parity.py). Also the .quilltok and tiktoken round trips.
+// (fixtures from Scripts/reference/tokenizer_trainer_parity.py). Also the .quilltok and tiktoken round trips.
 
 import Foundation
 import Testing

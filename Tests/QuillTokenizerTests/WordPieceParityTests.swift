@@ -5,9 +5,9 @@ import Foundation
 import Testing
 @testable import QuillTokenizer
 
-// Skipped when .assets/all-MiniLM-L6-v2 is absent: run Scripts/fetch_assets.sh.
+// Skipped when .assets/all-MiniLM-L6-v2 is absent: run Scripts/setup/fetch_assets.sh.
 @Suite("WordPiece parity with HF tokenizers",
-       .enabled(if: TestAssets.miniLM != nil, "needs .assets/all-MiniLM-L6-v2/tokenizer.json (Scripts/fetch_assets.sh)"))
+       .enabled(if: TestAssets.miniLM != nil, "needs .assets/all-MiniLM-L6-v2/tokenizer.json (Scripts/setup/fetch_assets.sh)"))
 struct WordPieceParityTests {
     static let bert = try! HuggingFaceTokenizerFile.load(path: TestAssets.miniLM!) as! WordPieceTokenizer
 
