@@ -1,6 +1,6 @@
 // Reads and writes Hugging Face `tokenizer.json` files: byte-level BPE models (ByteLevel or
-// Split+ByteLevel pre-tokenizer, `merges` as "a b" strings or [a, b] arrays, `added_tokens`) and
-// BERT WordPiece models. Follows the `tokenizers` serialization format (version 1.0).
+// Split+ByteLevel pre-tokenizer, `merges` as "a b" strings or [a, b] arrays, `added_tokens`),
+// SentencePiece-style BPE (see SentencePieceTokenizer+HuggingFace) and BERT WordPiece models. Follows the `tokenizers` serialization format (version 1.0).
 
 import Foundation
 
@@ -12,6 +12,7 @@ public enum HuggingFaceTokenizerFile {
         let model = json["model"] as? [String: Any] ?? [:]
         switch model["type"] as? String {
         case "BPE", nil where model["merges"] != nil:
+            if SentencePieceTokenizer.isSentencePieceStyle(json) { return try SentencePieceTokenizer(tokenizerJSON: json, path: path) }
             return try bpe(json, path: path)
         case "WordPiece":
             return try WordPieceTokenizer(tokenizerJSON: json, path: path)

@@ -58,7 +58,7 @@ public struct LlamaCppVocabulary: Sendable {
         case "llama", "gemma4": return try makeSentencePiece()
         case "bert": return try makeWordPiece()
         default:
-            throw .unsupported(path: source, feature: "tokenizer.ggml.model '\(model)' (Quill reads gpt2, llama, gemma4 and bert)")
+            throw .unsupported(path: source, feature: "tokenizer.ggml.model '\(model)' (Quill reads gpt2, llama and gemma4)")
         }
     }
 

@@ -16,6 +16,7 @@ struct TokenizeCommand: ParsableCommand {
               quill tokenize --tokenizer gpt2 "Hello world"
               quill tokenize --tokenizer .assets/SmolLM2-135M-Instruct.Q4_1.gguf --parse-special "<|im_start|>user"
               quill tokenize --tokenizer .assets/all-MiniLM-L6-v2 --pieces "Hello world"
+              quill tokenize --tokenizer .assets/llama.cpp/vocab/ggml-vocab-llama-spm.gguf --show-pieces --text "Hello world"
               quill tokenize --tokenizer gpt2 --file .assets/shakespeare.txt --count --price-per-million 5.00
               quill tokenize --tokenizer gpt2 --file .assets/shakespeare.txt --benchmark
             """)
@@ -26,11 +27,17 @@ struct TokenizeCommand: ParsableCommand {
     @Option(help: "Read the text from this file instead of the argument.")
     var file: String?
 
+    @Option(name: .customLong("text"), help: "The text to encode (instead of the argument).")
+    var textOption: String?
+
     @Flag(help: "Print a JSON object {\"ids\": [...], \"count\": n}.")
     var json = false
 
     @Flag(help: "Print each token's text (bytes shown with Swift escapes) instead of ids.")
     var pieces = false
+
+    @Flag(help: "Print one '<id> -> '<piece>'' line per token, as llama.cpp's llama-tokenize does.")
+    var showPieces = false
 
     @Flag(help: "Print only the number of tokens.")
     var count = false
@@ -77,6 +84,8 @@ struct TokenizeCommand: ParsableCommand {
             print(line)
         } else if json {
             print("{\"count\": \(ids.count), \"ids\": [\(ids.map(String.init).joined(separator: ", "))]}")
+        } else if showPieces {
+            print(GGUFTokenizer.llamaTokenizeListing(ids, tokenizer: loaded))
         } else if pieces {
             print(ids.map { String(decoding: loaded.decodeBytes([$0]), as: UTF8.self).debugDescription }
                 .joined(separator: " "))
@@ -88,17 +97,9 @@ struct TokenizeCommand: ParsableCommand {
     /// A tokenizer from a GGUF file (any kind, vocabulary-only files included) or `TokenizerLoader`'s specs.
     static func load(_ spec: String) throws -> any Tokenizer {
         do {
-            if ModelRegistry.isGGUF(URL(fileURLWithPath: spec)) {
-                guard let tokenizer = try GGUFTokenizer.load(GGUFFile(url: URL(fileURLWithPath: spec))) else {
-                    throw ValidationError("\(spec) stores no tokenizer (no tokenizer.ggml.model)")
-                }
-                return tokenizer
-            }
-            return try TokenizerLoader.load(spec)
+            return try GGUFTokenizer.load(spec: spec)
         } catch let error as TokenizerError {
             throw ValidationError(error.description)
-        } catch let error as ValidationError {
-            throw error
         } catch {
             throw ValidationError("\(spec): \(error)")
         }
@@ -111,7 +112,7 @@ struct TokenizeCommand: ParsableCommand {
             }
             return String(decoding: data, as: UTF8.self)
         }
-        guard let text else { throw ValidationError("give the text to encode, or --file FILE") }
+        guard let text = textOption ?? text else { throw ValidationError("give the text to encode (--text or an argument), or --file FILE") }
         return text
     }
 

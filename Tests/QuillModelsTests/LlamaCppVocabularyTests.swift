@@ -12,7 +12,11 @@ import TestSupport
 struct LlamaCppVocabularyTests {
     static let directory = Fixtures.asset("llama.cpp/vocab")
     static let names = ["gpt-2", "llama-bpe", "qwen2", "qwen35", "deepseek-llm", "deepseek-coder", "falcon", "mpt",
-                        "starcoder", "refact", "command-r"]
+                        "starcoder", "refact", "command-r", "llama-spm", "phi-3", "gemma-4"]
+    /// Vocabularies with no test vectors, which must still load.
+    static let loadOnly = ["aquila", "baichuan", "gpt-neox"]
+    /// Vocabularies Quill cannot run, with the text their error must name.
+    static let refused = [("nomic-bert-moe", "'t5'"), ("bert-bge", "'bert'")]
 
     /// (input, expected ids) pairs of one vocabulary.
     static func cases(_ name: String) throws -> [(String, [Int])] {
@@ -49,5 +53,38 @@ struct LlamaCppVocabularyTests {
             if ids != expected { failures.append("\(input.debugDescription.prefix(80)): \(ids) ≠ \(expected)") }
         }
         #expect(failures.isEmpty, "\(name): \(failures.count) of \(cases.count) inputs differ; first: \(failures.prefix(3).joined(separator: " | "))")
+    }
+
+    @Test(.enabled(if: directory != nil, "llama.cpp vocab files absent: run Scripts/setup/fetch_assets.sh"), arguments: loadOnly)
+    func vocabulariesWithoutVectorsLoad(_ name: String) throws {
+        let tokenizer = try Self.tokenizer(name)
+        #expect(tokenizer.decode(tokenizer.encode("Hello world")).hasSuffix("Hello world"), "\(name)")
+    }
+
+    @Test(.enabled(if: directory != nil, "llama.cpp vocab files absent: run Scripts/setup/fetch_assets.sh"), arguments: refused)
+    func unsupportedVocabulariesAreATypedError(_ name: String, _ named: String) throws {
+        let url = Self.directory!.appendingPathComponent("ggml-vocab-\(name).gguf")
+        do {
+            _ = try GGUFTokenizer.load(GGUFFile(url: url))
+            Issue.record("\(name) loaded; expected an error naming \(named)")
+        } catch let error as TokenizerError {
+            #expect(error.description.contains(named), "\(error)")
+            #expect(error.description.contains("ggml-vocab-\(name).gguf"), "\(error)")
+        }
+    }
+
+    /// llama.cpp's SentencePiece conventions: add_bos_token adds <s>, the ▁ prefix comes before the text
+    /// even when BOS is added, and again after every added token.
+    @Test(.enabled(if: directory != nil, "llama.cpp vocab files absent: run Scripts/setup/fetch_assets.sh"))
+    func sentencePieceAddsBOSAndPrefixesAfterSpecialTokens() throws {
+        let tokenizer = try Self.tokenizer("llama-spm")
+        let plain = tokenizer.encode("Hello", addSpecialTokens: false, parseSpecial: false)
+        #expect(tokenizer.encode("Hello", addSpecialTokens: true, parseSpecial: false) == [1] + plain)
+        let parsed = tokenizer.encode("</s>Hello", addSpecialTokens: false, parseSpecial: true)
+        #expect(parsed == [2] + plain)
+        let literal = tokenizer.encode("</s>Hello", addSpecialTokens: false, parseSpecial: false)
+        #expect(!literal.contains(2) && literal.count > plain.count + 1)
+        #expect(tokenizer.endOfGenerationIDs.contains(2))
+        #expect(tokenizer.decode(plain) == " Hello")
     }
 }
