@@ -18,6 +18,8 @@ public struct GenerationParameters: Sendable {
     /// What happens when the sequence fills the context: stop (finish reason `length`, the default),
     /// throw, or llama.cpp's context shift (see ``ContextOverflow``).
     public var contextOverflow: ContextOverflow = .stop
+    /// Restricts the tokens sampled (a grammar or JSON schema, see QuillAssistant's `GrammarConstraint`).
+    public var constraint: (any TokenConstraint)?
 
     public init(maxTokens: Int = 256, sampling: SamplingParameters = .init(), stop: [String] = [],
                 stopAtEndOfText: Bool = true, stopTokenIDs: Set<Int> = [], contextOverflow: ContextOverflow = .stop) {

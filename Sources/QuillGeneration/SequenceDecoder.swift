@@ -12,6 +12,8 @@ struct SequenceDecoder {
     private var sampler: Sampler
     private var detokenizer: StreamingDetokenizer
     private var stops: StopStringFilter
+    /// The request's constraint state (its grammar's parse state), if it has one.
+    private let constraint: (any TokenConstraintState)?
     private(set) var tokens: [Int] = []
     /// Set once the sequence has ended; no more forward passes are wanted.
     private(set) var finishReason: FinishReason?
@@ -26,6 +28,7 @@ struct SequenceDecoder {
         sampler = Sampler(parameters.sampling, prompt: prompt)
         detokenizer = StreamingDetokenizer(tokenizer: tokenizer)
         stops = StopStringFilter(parameters.stop)
+        constraint = parameters.constraint?.makeState()
         if parameters.maxTokens == 0 { finishReason = .length }
     }
 
@@ -46,14 +49,25 @@ struct SequenceDecoder {
     /// returns the token and text events they produce. Check `finishReason` afterwards.
     mutating func accept(_ logits: [Float], cacheLength: Int) -> [GenerationEvent] {
         precondition(finishReason == nil, "SequenceDecoder: sequence already finished")
-        let sampled = sampler.next(logits)
+        var sampled: SampledToken
+        if let constraint {
+            var row = logits
+            constraint.apply(to: &row)                    // forbidden tokens: -infinity
+            sampled = sampler.next(row)
+            if !constraint.allows(sampled.id) { sampled.id = Sampler.argmax(row) }   // float round-off guard
+        } else {
+            sampled = sampler.next(logits)
+        }
         if endOfGeneration.contains(sampled.id) { return finish(.stop) }
+        constraint?.accept(sampled.id)
         tokens.append(sampled.id)
         var events: [GenerationEvent] = [.token(id: sampled.id, logprob: sampled.logprob)]
         let (release, stopped) = stops.append(Array(detokenizer.append(sampled.id).utf8))
         if !release.isEmpty { events.append(.text(String(decoding: release, as: UTF8.self))) }
         if stopped {
             finishReason = .stop                          // the stop string and anything held are dropped
+        } else if constraint?.mustEnd == true {
+            events += finish(.stop)                       // the grammar is complete and can go no further
         } else if tokens.count >= parameters.maxTokens {
             events += finish(.length)                     // token limit
         } else if cacheLength >= contextLength {          // context full: the policy decides

@@ -24,8 +24,10 @@ struct ChatCompletionsRoute {
         let maxTokens = body.maxCompletionTokens ?? body.maxTokens ?? max(1, served.contextLength - prompt.count)
         guard maxTokens >= 1 else { throw OpenAIError.invalidRequest("\(limitParam) must be at least 1, got \(maxTokens).", param: limitParam) }
         let wantsLogprobs = body.logprobs ?? false
-        let choices = try body.sampling.parameters(maxTokens: maxTokens, extraStops: served.templateStops, logprobs: wantsLogprobs,
+        var choices = try body.sampling.parameters(maxTokens: maxTokens, extraStops: served.templateStops, logprobs: wantsLogprobs,
                                                    topLogprobs: body.topLogprobs ?? 0, vocabularySize: served.vocabularySize)
+        let constraint = try ResponseFormat.constraint(in: try await JSONBody.document(of: request), cache: served.grammars)
+        for i in choices.indices { choices[i].constraint = constraint }
         let streams = try served.submit(prompt: prompt, choices: choices, promptParam: "messages",
                                         retryAfter: routes.configuration.retryAfterSeconds)
         let id = "chatcmpl-" + randomID()

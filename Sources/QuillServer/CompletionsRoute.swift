@@ -38,8 +38,10 @@ struct CompletionsRoute {
             throw OpenAIError.invalidRequest("prompts × n must be at most 64.", param: "n")
         }
         let echo = body.echo ?? false
-        let choices = try body.sampling.parameters(maxTokens: maxTokens, extraStops: [], logprobs: body.logprobs != nil,
+        var choices = try body.sampling.parameters(maxTokens: maxTokens, extraStops: [], logprobs: body.logprobs != nil,
                                                    topLogprobs: body.logprobs ?? 0, vocabularySize: served.vocabularySize)
+        let constraint = try ResponseFormat.constraint(in: try await JSONBody.document(of: request), cache: served.grammars)
+        for i in choices.indices { choices[i].constraint = constraint }
         var prompts = body.prompts.map { input -> PreparedPrompt in
             switch input {
             case .text(let s): return PreparedPrompt(tokens: served.tokenizer.encode(s, addSpecialTokens: true, parseSpecial: false), text: s)

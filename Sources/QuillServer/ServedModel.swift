@@ -20,12 +20,15 @@ final class ServedModel: @unchecked Sendable {
     let renderOptions: ChatRenderOptions
     /// OpenAI `system_fingerprint`: which build and model answered.
     let fingerprint: String
+    /// Compiled response formats and grammars with their token-mask caches (structured output).
+    let grammars: GrammarCache
 
     init(model: GenerationModel, id: String, aliases: [String], slots: Int, contextLength: Int?, maxQueued: Int,
          prefixCacheSize: Int, cacheType: KVCacheType) {
         self.id = id
         self.aliases = Set(aliases + [id])
         tokenizer = model.tokenizer
+        grammars = GrammarCache(tokenizer: model.tokenizer, vocabularySize: model.model.vocabularySize)
         scheduler = BatchScheduler(model: model.model, tokenizer: model.tokenizer, maxBatchSize: max(1, slots),
                                    cacheType: cacheType, prefixCacheSize: prefixCacheSize, contextLength: contextLength,
                                    maxQueued: maxQueued)

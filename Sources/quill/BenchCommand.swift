@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks.",
         subcommands: [TrainBench.self, GenerateBench.self, BatchBench.self, PerplexityBench.self,
-                      LoadBench.self, EmbedBench.self, OpsBench.self])
+                      LoadBench.self, EmbedBench.self, OpsBench.self, GrammarBench.self])
 }
 
 struct TrainBench: ParsableCommand {
