@@ -4,7 +4,7 @@ SWIFT      ?= swift
 QUILL      := .build/release/quill
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps assets build run test bench clean
+.PHONY: all deps assets build run test check-openai check-playground bench clean
 
 all: build
 
@@ -26,6 +26,20 @@ run: deps assets build
 test: deps assets
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory check-openai
+
+# The official openai Python clients (today's and 0.28) against a live `quill serve` (debug build, the
+# one `make test` just built): Scripts/check/openai_client_check.py. Venvs in git-ignored .venv-*/.
+check-openai: deps assets
+	@Scripts/setup/openai_check_venv.sh
+	$(SWIFT) build --product quill
+	.venv-check/bin/python Scripts/check/openai_client_check.py --quill .build/debug/quill
+
+# The web playground in headless Chromium (not part of `make test`: needs `apt-get install chromium`).
+check-playground: deps assets
+	@Scripts/setup/openai_check_venv.sh
+	$(SWIFT) build --product quill
+	.venv-check/bin/python Scripts/check/playground_browser.py --quill .build/debug/quill
 
 bench: build
 	$(QUILL) bench train

@@ -53,6 +53,9 @@ struct SamplingFields: Decodable, Sendable {
     var frequencyPenalty: Float?
     /// Not OpenAI's; llama-server and vLLM accept it.
     var repetitionPenalty: Float?
+    /// Not OpenAI's (llama-server's and vLLM's): keep going past end-of-generation tokens and the chat
+    /// template's end-of-turn strings, to `max_tokens` (benchmarks, checks that need a long answer).
+    var ignoreEOS: Bool?
     var logitBias: [String: Float]?
     var seed: Int64?
     var n: Int?
@@ -65,14 +68,15 @@ struct SamplingFields: Decodable, Sendable {
         case temperature, n, stop, seed, stream, user
         case topP = "top_p", topK = "top_k", minP = "min_p", presencePenalty = "presence_penalty"
         case frequencyPenalty = "frequency_penalty", repetitionPenalty = "repetition_penalty", logitBias = "logit_bias"
-        case streamOptions = "stream_options"
+        case ignoreEOS = "ignore_eos", streamOptions = "stream_options"
     }
 
     var choiceCount: Int { n ?? 1 }
     var includeUsage: Bool { streamOptions?.includeUsage ?? false }
 
     /// One request's parameters per choice: choice i samples with seed + i, so choices differ while
-    /// the same seed gives the same answers. Without a seed, one is drawn.
+    /// the same seed gives the same answers. Without a seed, one is drawn. `extraStops` (the template's
+    /// end-of-turn strings) are dropped under `ignore_eos`; the request's own `stop` never is.
     func parameters(maxTokens: Int, extraStops: [String], logprobs: Bool, topLogprobs: Int,
                     vocabularySize: Int) throws -> [GenerationParameters] {
         guard (1...16).contains(choiceCount) else {
@@ -93,9 +97,11 @@ struct SamplingFields: Decodable, Sendable {
             repetitionPenalty: repetitionPenalty ?? 1, presencePenalty: presencePenalty ?? 0,
             frequencyPenalty: frequencyPenalty ?? 0, logitBias: bias, seed: base, logprobs: logprobs, topLogprobs: topLogprobs)
         do { try sampling.validate(vocabularySize: vocabularySize) } catch { throw OpenAIError.from(error) }
+        let keepGoing = ignoreEOS ?? false
         return (0..<choiceCount).map { i in
             sampling.seed = base &+ UInt64(i)
-            return GenerationParameters(maxTokens: maxTokens, sampling: sampling, stop: stops + extraStops)
+            return GenerationParameters(maxTokens: maxTokens, sampling: sampling, stop: stops + (keepGoing ? [] : extraStops),
+                                        stopAtEndOfText: !keepGoing)
         }
     }
 }

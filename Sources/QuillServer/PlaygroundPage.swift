@@ -31,7 +31,7 @@ enum PlaygroundPage {
   .value { float: right; color: var(--ink); }
   main { display: flex; flex-direction: column; height: 100vh; }
   #log { flex: 1; overflow-y: auto; padding: 20px 28px; }
-  .msg { max-width: 760px; margin: 0 0 14px; padding: 10px 14px; border-radius: 10px; white-space: pre-wrap; word-wrap: break-word; }
+  .msg { max-width: 760px; width: fit-content; min-width: 48px; margin: 0 0 14px; padding: 10px 14px; border-radius: 10px; white-space: pre-wrap; word-wrap: break-word; }
   .user { background: #e3ebf3; margin-left: auto; }
   .assistant { background: var(--panel); border: 1px solid var(--line); }
   .error { background: #fbe9e7; border: 1px solid #e8b4ab; }

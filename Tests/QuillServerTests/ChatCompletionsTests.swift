@@ -162,4 +162,21 @@ struct ChatCompletionsTests {
             #expect(cached >= ServerTests.chatML(user: "Hi").utf8.count)
         }
     }
+
+    /// llama-server's `ignore_eos`: with end-of-text forced by logit_bias, a plain request stops at once;
+    /// with `ignore_eos` it runs to max_tokens (the real-client check holds a slot this way).
+    @Test(arguments: ["/v1/chat/completions", "/v1/completions"])
+    func ignoreEOSRunsPastEndOfText(route: String) async throws {
+        try await ServerTests.withClient(try ServerTests.server()) { client in
+            let input = route.hasSuffix("chat/completions") ? #""messages": [{"role": "user", "content": "Hi"}]"# : #""prompt": "Hi""#
+            func usage(_ extra: String) async throws -> (tokens: Int?, finish: String?) {
+                let json = try await client.post(route, #"{\#(input), "max_tokens": 5, "logit_bias": {"256": 100}\#(extra)}"#).json
+                return (json["usage", "completion_tokens"]?.intValue, json["choices", "0", "finish_reason"]?.stringValue)
+            }
+            let plain = try await usage("")
+            #expect(plain.tokens == 0 && plain.finish == "stop")
+            let kept = try await usage(#", "ignore_eos": true"#)
+            #expect(kept.tokens == 5 && kept.finish == "length")
+        }
+    }
 }
