@@ -4,6 +4,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import QuillAssistant
 import QuillGeneration
 
 struct ChatCompletionsRoute {
@@ -26,6 +27,7 @@ struct ChatCompletionsRoute {
         let wantsLogprobs = body.logprobs ?? false
         let choices = try body.sampling.parameters(maxTokens: maxTokens, extraStops: served.templateStops, logprobs: wantsLogprobs,
                                                    topLogprobs: body.topLogprobs ?? 0, vocabularySize: served.vocabularySize)
+            .map(served.format.parameters)                       // + the model's declared end-of-generation ids
         let streams = try served.submit(prompt: prompt, choices: choices, promptParam: "messages",
                                         retryAfter: routes.configuration.retryAfterSeconds)
         let id = "chatcmpl-" + randomID()
