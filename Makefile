@@ -14,17 +14,18 @@ deps:
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenblas-dev pkg-config; }
 
 assets:
-	@Scripts/setup/fetch_assets.sh
+	@$(FETCH)
 
 build: deps
 	$(SWIFT) build -c release --product quill
 
 SMOLLM2    := .assets/SmolLM2-135M-Instruct.Q4_1.gguf
+FETCH      ?= Scripts/setup/fetch_assets.sh
 
 # One question to SmolLM2, the answer streamed, then tokens and tokens/s; without the SmolLM2 asset,
 # Shakespeare from the bundled model (Models/shakespeare-gpt) instead.
 run: deps build
-	@Scripts/setup/fetch_assets.sh || echo "warning: fetching assets failed; going on with what is there"
+	@$(FETCH) || echo "warning: fetching assets failed; going on with what is there"
 	@if [ -s $(SMOLLM2) ]; then \
 	  $(QUILL) chat --model smollm2 --prompt "In two sentences, why is the sky blue?" \
 	    --max-tokens 120 --temperature 0.2 --seed 7; \
