@@ -14,14 +14,25 @@ deps:
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenblas-dev pkg-config; }
 
 assets:
-	@Scripts/setup/fetch_assets.sh
+	@$(FETCH)
 
 build: deps
 	$(SWIFT) build -c release --product quill
 
-# Generate Shakespeare from the bundled default model (Models/shakespeare-gpt).
-run: deps assets build
-	$(QUILL) generate --prompt "ROMEO:" --max-tokens 240 --temperature 0.8 --top-k 40 --seed 7
+SMOLLM2    := .assets/SmolLM2-135M-Instruct.Q4_1.gguf
+FETCH      ?= Scripts/setup/fetch_assets.sh
+
+# One question to SmolLM2, the answer streamed, then tokens and tokens/s; without the SmolLM2 asset,
+# Shakespeare from the bundled model (Models/shakespeare-gpt) instead.
+run: deps build
+	@$(FETCH) || echo "warning: fetching assets failed; going on with what is there"
+	@if [ -s $(SMOLLM2) ]; then \
+	  $(QUILL) chat --model smollm2 --prompt "In two sentences, why is the sky blue?" \
+	    --max-tokens 120 --temperature 0.2 --seed 7; \
+	else \
+	  echo "$(SMOLLM2) is absent (Scripts/setup/fetch_assets.sh fetches it): generating from the bundled Shakespeare GPT instead"; \
+	  $(QUILL) generate --prompt "ROMEO:" --max-tokens 240 --temperature 0.8 --top-k 40 --seed 7; \
+	fi
 
 test: deps assets
 	$(SWIFT) build --build-tests

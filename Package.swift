@@ -69,6 +69,7 @@ let package = Package(
         .testTarget(name: "QuillTrainingTests", dependencies: ["QuillTraining", "TestSupport"]),
         .testTarget(name: "QuillGenerationTests", dependencies: ["QuillGeneration", "TestSupport"]),
         .testTarget(name: "QuillAssistantTests", dependencies: ["QuillAssistant", "QuillModels", "QuillFormats", "TestSupport"]),
+        .testTarget(name: "QuillTests", dependencies: ["Quill", "TestSupport"]),
         .testTarget(name: "QuillServerTests", dependencies: [
             "QuillServer", "Quill", "QuillFormats", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

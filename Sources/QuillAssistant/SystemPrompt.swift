@@ -32,4 +32,12 @@ public enum SystemPrompt {
         let line = "Today's date is \(dateText(date, timeZone: timeZone))."
         return text.isEmpty ? line : text + "\n" + line
     }
+
+    /// What a chat front-end sends as the system message: `text` with `{date}` expanded, plus the date
+    /// line when `appendDate` is set (`--system-date`); nil when there is no text and no date to give.
+    public static func resolve(_ text: String?, appendDate: Bool = false, date: Date = Date(),
+                               timeZone: TimeZone = .current) -> String? {
+        guard let text else { return appendDate ? withDate("", date: date, timeZone: timeZone) : nil }
+        return appendDate ? withDate(text, date: date, timeZone: timeZone) : expand(text, date: date, timeZone: timeZone)
+    }
 }

@@ -4,6 +4,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import QuillAssistant
 import QuillGeneration
 
 struct ChatCompletionsRoute {
@@ -26,6 +27,7 @@ struct ChatCompletionsRoute {
         let wantsLogprobs = body.logprobs ?? false
         var choices = try body.sampling.parameters(maxTokens: maxTokens, extraStops: served.templateStops, logprobs: wantsLogprobs,
                                                    topLogprobs: body.topLogprobs ?? 0, vocabularySize: served.vocabularySize)
+            .map(served.format.parameters)                       // + the model's declared end-of-generation ids
         let constraint = try ResponseFormat.constraint(in: try await JSONBody.document(of: request), cache: served.grammars)
         for i in choices.indices { choices[i].constraint = constraint }
         let streams = try served.submit(prompt: prompt, choices: choices, promptParam: "messages",

@@ -15,9 +15,8 @@ final class ServedModel: @unchecked Sendable {
     let created = Int(Date().timeIntervalSince1970)
     let scheduler: BatchScheduler
     let tokenizer: any Tokenizer
-    let template: any ChatTemplate
-    let templateStops: [String]
-    let renderOptions: ChatRenderOptions
+    /// The template, its stops and the safe encoding, shared with `quill chat` and the library.
+    let format: ChatFormat
     /// OpenAI `system_fingerprint`: which build and model answered.
     let fingerprint: String
     /// Compiled response formats and grammars with their token-mask caches (structured output).
@@ -32,9 +31,7 @@ final class ServedModel: @unchecked Sendable {
         scheduler = BatchScheduler(model: model.model, tokenizer: model.tokenizer, maxBatchSize: max(1, slots),
                                    cacheType: cacheType, prefixCacheSize: prefixCacheSize, contextLength: contextLength,
                                    maxQueued: maxQueued)
-        (template, templateStops) = makeChatTemplate(for: model)
-        let eos = model.tokenizer.endOfTextID.map { model.tokenizer.decode([$0]) } ?? ""
-        renderOptions = ChatRenderOptions(addGenerationPrompt: true, eosToken: eos)
+        format = ChatFormat(model: model)
         var hash: UInt32 = 2_166_136_261                                       // FNV-1a: stable across runs
         for byte in id.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
         fingerprint = "fp_quill_" + String(hash, radix: 16)
@@ -49,23 +46,25 @@ final class ServedModel: @unchecked Sendable {
         throw OpenAIError.modelNotFound(name, served: [id])
     }
 
-    /// The prompt tokens for a conversation: rendered with the template (generation prompt added) and
-    /// encoded with the template's control tokens (`<|im_start|>` …) as their special ids, message text
-    /// never (ChatPromptEncoder).
+    var templateStops: [String] { format.stops }
+
+    /// The prompt tokens for a conversation (ChatFormat: the template's control tokens as their special
+    /// ids, message text never), its refusals as 400s naming the field.
     func chatPrompt(_ messages: [ChatMessage]) throws -> [Int] {
-        guard !messages.isEmpty else { throw OpenAIError.invalidRequest("messages must hold at least one message.", param: "messages") }
-        let roles: Set<String> = ["system", "developer", "user", "assistant", "tool"]
-        for (i, m) in messages.enumerated() where !roles.contains(m.role) {
-            throw OpenAIError.invalidRequest("Invalid role '\(m.role)': expected system, developer, user, assistant or tool.",
-                                             param: "messages[\(i)].role")
-        }
         do {
-            return try ChatPromptEncoder(template: template, tokenizer: tokenizer, options: renderOptions).encode(messages).tokens
+            return try format.encode(messages).tokens
+        } catch let e as ChatFormatError {
+            switch e {
+            case .noMessages: throw OpenAIError.invalidRequest("messages must hold at least one message.", param: "messages")
+            case .invalidRole(let i, let role):
+                throw OpenAIError.invalidRequest("Invalid role '\(role)': expected system, developer, user, assistant or tool.",
+                                                 param: "messages[\(i)].role")
+            case .templateFailed(let reason):
+                throw OpenAIError.invalidRequest("The chat template could not render these messages: \(reason)", param: "messages")
+            }
         } catch let e as ChatPromptError {
             guard case .cannotIsolateContent(let i) = e else { throw e }
             throw OpenAIError.invalidRequest(e.description, param: "messages[\(i)].content")
-        } catch {
-            throw OpenAIError.invalidRequest("The chat template could not render these messages: \(error)", param: "messages")
         }
     }
 

@@ -9,6 +9,7 @@ struct Quill: AsyncParsableCommand {
         discussion: """
         Examples:
           quill generate --prompt "ROMEO:" --max-tokens 200
+          quill chat --model smollm2 --system "You are a helpful assistant." --system-date
           quill data prepare --input .assets/shakespeare --output data/shakespeare
           quill train --config Models/shakespeare-gpt/train.yaml --output runs/shakespeare
           quill tokenize --tokenizer gpt2 --count --price-per-million 5.00 "Hello, world"
@@ -17,7 +18,7 @@ struct Quill: AsyncParsableCommand {
           quill embed --model .assets/all-MiniLM-L6-v2 "A man is eating food."
           quill serve --model Models/shakespeare-gpt --port 8080
         """,
-        subcommands: [GenerateCommand.self, DataCommand.self, TrainCommand.self, BenchCommand.self,
+        subcommands: [GenerateCommand.self, ChatCommand.self, DataCommand.self, TrainCommand.self, BenchCommand.self,
                        TokenizeCommand.self, TokenizerCommand.self, InspectCommand.self,
                        EmbedCommand.self, ConvertCommand.self, QuantizeCommand.self, ServeCommand.self])
 }
