@@ -70,6 +70,24 @@ WEATHER_TOOL = {
     },
 }
 
+SEARCH_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "search",
+        "description": "Search the web.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "query": {"type": "string"},
+                "limit": {"type": "integer", "description": "How many results"},
+                "filters": {"type": "array", "items": {"type": "string"}},
+                "exact": {"type": "boolean"},
+            },
+            "required": ["query"],
+        },
+    },
+}
+
 # Message dicts carry keys in the order Quill's JinjaChatTemplate builds them: role, content, tool_calls,
 # tool_call_id, name (the last three only when present).
 CONVERSATIONS = {
@@ -91,12 +109,25 @@ CONVERSATIONS = {
         {"role": "system", "content": "You can call tools."},
         {"role": "user", "content": "What's the weather in Paris?"},
         {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "call_1", "type": "function",
+            {"id": "call00001", "type": "function",
              "function": {"name": "get_weather", "arguments": {"location": "Paris", "unit": "celsius"}}},
         ]},
-        {"role": "tool", "content": "{\"temperature\": 18}", "tool_call_id": "call_1", "name": "get_weather"},
+        {"role": "tool", "content": "{\"temperature\": 18}", "tool_call_id": "call00001", "name": "get_weather"},
         {"role": "assistant", "content": "It is 18°C in Paris."},
         {"role": "user", "content": "Thanks!"},
+    ]},
+    "parallel_tools": {"tools": [WEATHER_TOOL, SEARCH_TOOL], "messages": [
+        {"role": "user", "content": "Weather in Oslo, and news about it?"},
+        {"role": "assistant", "content": "", "tool_calls": [
+            {"id": "call00002", "type": "function",
+             "function": {"name": "get_weather", "arguments": {"location": "Oslo"}}},
+            {"id": "call00003", "type": "function",
+             "function": {"name": "search", "arguments": {"query": "Oslo news", "limit": 3, "filters": ["today"], "exact": False}}},
+        ]},
+        {"role": "tool", "content": "-2 degrees", "tool_call_id": "call00002", "name": "get_weather"},
+        {"role": "tool", "content": "[]", "tool_call_id": "call00003", "name": "search"},
+        {"role": "assistant", "content": "It is -2 °C; no news today."},
+        {"role": "user", "content": "Ok."},
     ]},
     "unicode": {"messages": [
         {"role": "system", "content": "Réponds en français — s'il te plaît. 日本語も OK 👍"},
