@@ -31,7 +31,8 @@ final class ServedModel: @unchecked Sendable {
                                    maxQueued: maxQueued)
         (template, templateStops) = makeChatTemplate(for: model)
         let eos = model.tokenizer.endOfTextID.map { model.tokenizer.decode([$0]) } ?? ""
-        renderOptions = ChatRenderOptions(addGenerationPrompt: true, eosToken: eos)
+        let bos = model.tokenizer.beginningOfSequenceID.map { model.tokenizer.decode([$0]) } ?? ""   // Jinja templates write `bos_token`
+        renderOptions = ChatRenderOptions(addGenerationPrompt: true, bosToken: bos, eosToken: eos)
         var hash: UInt32 = 2_166_136_261                                       // FNV-1a: stable across runs
         for byte in id.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
         fingerprint = "fp_quill_" + String(hash, radix: 16)

@@ -1,6 +1,7 @@
 // jinja2's filters as chat templates use them (filters.py): tojson (transformers' version), trim, length,
 // default, join, items, dictsort, map / select / selectattr (lazy generators in jinja2), indent, int, ...
 // A filter jinja2 has but Quill lacks is an `unsupported` error naming it.
+import Foundation
 
 extension JinjaInterpreter {
     /// jinja2 3.1's built-in filter names, to tell "not in Quill's subset" from "no such filter".
@@ -71,7 +72,9 @@ extension JinjaInterpreter {
             var style = JinjaValue.JSONStyle()
             style.ensureASCII = param(args, kwargs, 0, "ensure_ascii")?.isTruthy ?? false
             switch param(args, kwargs, 1, "indent") {
-            case .int(let n)?: style.indent = String(repeating: " ", count: max(0, n)); style.itemSeparator = ","
+            case .int(let n)?:
+                guard n <= 1024 else { throw JinjaRuntimeFailure(kind: .limit, message: "tojson indent of \(n) spaces") }
+                style.indent = String(repeating: " ", count: max(0, n)); style.itemSeparator = ","
             case .string(let s)?: style.indent = s; style.itemSeparator = ","
             default: break
             }
@@ -185,6 +188,7 @@ extension JinjaInterpreter {
         case "round":
             guard let x = v.numberValue else { throw JinjaRuntimeFailure.runtime("TypeError: round needs a number") }
             let precision = param(args, kwargs, 0, "precision")?.intValue ?? 0
+            if precision > 300 || !x.isFinite { return .double(x) }
             let method = param(args, kwargs, 1, "method")?.stringValue ?? "common"
             let scale = Double.pow10(precision)
             let rule: FloatingPointRoundingRule = method == "ceil" ? .up : method == "floor" ? .down : .toNearestOrAwayFromZero
@@ -262,6 +266,7 @@ extension JinjaInterpreter {
 
     private func indent(_ text: String, _ args: [JinjaValue], _ kwargs: [(String, JinjaValue)]) throws -> String {
         let width = param(args, kwargs, 0, "width") ?? .int(4)
+        guard (width.intValue ?? 0) <= 1024 else { throw JinjaRuntimeFailure(kind: .limit, message: "indent of \(width.intValue ?? 0) spaces") }
         let indentation = width.stringValue ?? String(repeating: " ", count: max(0, width.intValue ?? 4))
         let first = param(args, kwargs, 1, "first")?.isTruthy ?? false
         let blank = param(args, kwargs, 2, "blank")?.isTruthy ?? false
@@ -300,5 +305,5 @@ extension JinjaInterpreter {
 }
 
 private extension Double {
-    static func pow10(_ n: Int) -> Double { (0..<abs(n)).reduce(1.0) { r, _ in n < 0 ? r / 10 : r * 10 } }
+    static func pow10(_ n: Int) -> Double { Foundation.pow(10, Double(max(-400, min(400, n)))) }
 }
