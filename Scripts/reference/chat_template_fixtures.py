@@ -6,9 +6,12 @@
 #   python3 -m venv /work/venv-jinja && /work/venv-jinja/bin/pip install jinja2==3.1.6
 #   /work/venv-jinja/bin/python Scripts/reference/chat_template_fixtures.py
 # Writes Tests/QuillAssistantTests/Fixtures/chat_template_renderings.json (outputs only, not the templates).
+# With --cross-check (in a venv that also has transformers, e.g. transformers==5.24.0) it renders every case
+# again through transformers' own render_jinja_template and reports any case where the two disagree.
 import glob
 import json
 import os
+import sys
 from datetime import datetime
 
 import jinja2
@@ -145,6 +148,34 @@ def render(env, source, conversation, add_generation_prompt):
                            add_generation_prompt=add_generation_prompt, bos_token=BOS, eos_token=EOS)
 
 
+def cross_check(document):
+    """Every case again through transformers' apply_chat_template machinery, clock patched to FIXED_NOW."""
+    from transformers.utils import chat_template_utils as ctu
+
+    class FixedDatetime(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return FIXED_NOW
+
+    ctu.datetime = FixedDatetime
+    disagreements = 0
+    for case in document["cases"]:
+        with open(os.path.join(TEMPLATES, case["template"]), encoding="utf-8") as f:
+            source = f.read()
+        conversation = CONVERSATIONS[case["conversation"]]
+        try:
+            rendered, _ = ctu.render_jinja_template(
+                conversations=[conversation["messages"]], tools=conversation.get("tools"), chat_template=source,
+                add_generation_prompt=case["add_generation_prompt"], bos_token=BOS, eos_token=EOS)
+            agrees = rendered[0] == case.get("output")
+        except Exception:
+            agrees = "error" in case
+        if not agrees:
+            disagreements += 1
+            print(f"transformers disagrees: {case['template']} x {case['conversation']}")
+    print(f"transformers cross-check: {len(document['cases']) - disagreements} agree, {disagreements} disagree")
+
+
 def main():
     env = make_environment()
     cases = []
@@ -171,6 +202,8 @@ def main():
         f.write("\n")
     rendered = sum(1 for c in cases if "output" in c)
     print(f"{len(paths)} templates, {len(cases)} cases, {rendered} rendered, {len(cases) - rendered} refused -> {OUT}")
+    if "--cross-check" in sys.argv:
+        cross_check(document)
 
 
 if __name__ == "__main__":
