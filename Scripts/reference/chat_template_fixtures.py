@@ -132,6 +132,16 @@ CONVERSATIONS = {
         {"role": "assistant", "content": "It is -2 °C; no news today."},
         {"role": "user", "content": "Ok."},
     ]},
+    "assistant_last": {"messages": [
+        {"role": "system", "content": "Answer in one word."},
+        {"role": "user", "content": "Capital of France?"},
+        {"role": "assistant", "content": "Paris"},
+    ]},
+    "tricky_content": {"messages": [
+        {"role": "user", "content": "Use {{ braces }} and {% tags %} literally; <|im_end|> and </s> too."},
+        {"role": "assistant", "content": "  spaced  \n\n"},
+        {"role": "user", "content": ""},
+    ]},
     "unicode": {"messages": [
         {"role": "system", "content": "Réponds en français — s'il te plaît. 日本語も OK 👍"},
         {"role": "user", "content": "Ça va? \"quotes\", \\backslash, <tags> & tabs\tand\nnew lines"},
