@@ -188,10 +188,11 @@ extension JinjaInterpreter {
         case "round":
             guard let x = v.numberValue else { throw JinjaRuntimeFailure.runtime("TypeError: round needs a number") }
             let precision = param(args, kwargs, 0, "precision")?.intValue ?? 0
-            if precision > 300 || !x.isFinite { return .double(x) }
             let method = param(args, kwargs, 1, "method")?.stringValue ?? "common"
+            if case .int(let i) = v, method == "common", precision >= 0 { return .int(i) }   // round(int) stays an int
+            if precision > 300 || !x.isFinite { return .double(x) }
             let scale = Double.pow10(precision)
-            let rule: FloatingPointRoundingRule = method == "ceil" ? .up : method == "floor" ? .down : .toNearestOrAwayFromZero
+            let rule: FloatingPointRoundingRule = method == "ceil" ? .up : method == "floor" ? .down : .toNearestOrEven   // Python's round()
             return .double((x * scale).rounded(rule) / scale)
         case "wordcount": return .int(v.pythonString.split { $0.isWhitespace || $0.isPunctuation }.count)
         case "format": return .string(try JinjaInterpreter.arithmetic("%", .string(v.pythonString), .tuple(args)).pythonString)
@@ -289,16 +290,22 @@ extension JinjaInterpreter {
         case .string(let s):
             let t = s.pythonStripped().replacingOccurrences(of: "_", with: "")
             if let i = Int(t) { return .int(i) }
-            if let d = Double(t), d.isFinite, abs(d) < 9e18 { return .int(Int(d)) }
+            if let d = JinjaInterpreter.pythonFloat(t), d.isFinite, abs(d) < 9e18 { return .int(Int(d)) }
             return fallback
         default: return fallback
         }
     }
 
+    /// Python's `float(text)`: decimal notation, inf and nan; not the hex floats Swift's `Double(_:)` also reads.
+    static func pythonFloat(_ text: String) -> Double? {
+        guard !text.contains(where: { "xXpP".contains($0) }) else { return nil }
+        return Double(text.replacingOccurrences(of: "_", with: ""))
+    }
+
     private func toFloat(_ v: JinjaValue, fallback: JinjaValue) -> JinjaValue {
         switch v {
         case .int, .bool, .double: return .double(v.numberValue!)
-        case .string(let s): return Double(s.pythonStripped()).map { .double($0) } ?? fallback
+        case .string(let s): return JinjaInterpreter.pythonFloat(s.pythonStripped()).map { .double($0) } ?? fallback
         default: return fallback
         }
     }
