@@ -1,6 +1,7 @@
 // One case per Jinja construct chat templates use, each rendered in transformers' environment; the
 // expected texts are jinja2 3.1.6's output for the same template and context (ImmutableSandboxedEnvironment,
-// trim_blocks, lstrip_blocks, tojson with ensure_ascii=False, strftime_now at 2026-03-14 09:26:53).
+// trim_blocks, lstrip_blocks, tojson with ensure_ascii=False, strftime_now at 2026-03-14 09:26:53), printed by
+// Scripts/reference/jinja_construct_cases.py.
 import Foundation
 import Testing
 import QuillFormats
