@@ -68,7 +68,9 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "QuillTrainingTests", dependencies: ["QuillTraining", "TestSupport"]),
         .testTarget(name: "QuillGenerationTests", dependencies: ["QuillGeneration", "TestSupport"]),
-        .testTarget(name: "QuillAssistantTests", dependencies: ["QuillAssistant", "QuillModels", "QuillFormats", "TestSupport"]),
+        // Fixtures are read from the source tree (#filePath), so no bundle is needed.
+        .testTarget(name: "QuillAssistantTests", dependencies: ["QuillAssistant", "QuillModels", "QuillFormats", "TestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "QuillTests", dependencies: ["Quill", "TestSupport"]),
         .testTarget(name: "QuillServerTests", dependencies: [
             "QuillServer", "Quill", "QuillFormats", "TestSupport",

@@ -6,9 +6,12 @@
 #   python3 -m venv /work/venv-jinja && /work/venv-jinja/bin/pip install jinja2==3.1.6
 #   /work/venv-jinja/bin/python Scripts/reference/chat_template_fixtures.py
 # Writes Tests/QuillAssistantTests/Fixtures/chat_template_renderings.json (outputs only, not the templates).
+# With --cross-check (in a venv that also has transformers, e.g. transformers==5.24.0) it renders every case
+# again through transformers' own render_jinja_template and reports any case where the two disagree.
 import glob
 import json
 import os
+import sys
 from datetime import datetime
 
 import jinja2
@@ -70,6 +73,24 @@ WEATHER_TOOL = {
     },
 }
 
+SEARCH_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "search",
+        "description": "Search the web.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "query": {"type": "string"},
+                "limit": {"type": "integer", "description": "How many results"},
+                "filters": {"type": "array", "items": {"type": "string"}},
+                "exact": {"type": "boolean"},
+            },
+            "required": ["query"],
+        },
+    },
+}
+
 # Message dicts carry keys in the order Quill's JinjaChatTemplate builds them: role, content, tool_calls,
 # tool_call_id, name (the last three only when present).
 CONVERSATIONS = {
@@ -91,12 +112,35 @@ CONVERSATIONS = {
         {"role": "system", "content": "You can call tools."},
         {"role": "user", "content": "What's the weather in Paris?"},
         {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "call_1", "type": "function",
+            {"id": "call00001", "type": "function",
              "function": {"name": "get_weather", "arguments": {"location": "Paris", "unit": "celsius"}}},
         ]},
-        {"role": "tool", "content": "{\"temperature\": 18}", "tool_call_id": "call_1", "name": "get_weather"},
+        {"role": "tool", "content": "{\"temperature\": 18}", "tool_call_id": "call00001", "name": "get_weather"},
         {"role": "assistant", "content": "It is 18°C in Paris."},
         {"role": "user", "content": "Thanks!"},
+    ]},
+    "parallel_tools": {"tools": [WEATHER_TOOL, SEARCH_TOOL], "messages": [
+        {"role": "user", "content": "Weather in Oslo, and news about it?"},
+        {"role": "assistant", "content": "", "tool_calls": [
+            {"id": "call00002", "type": "function",
+             "function": {"name": "get_weather", "arguments": {"location": "Oslo"}}},
+            {"id": "call00003", "type": "function",
+             "function": {"name": "search", "arguments": {"query": "Oslo news", "limit": 3, "filters": ["today"], "exact": False}}},
+        ]},
+        {"role": "tool", "content": "-2 degrees", "tool_call_id": "call00002", "name": "get_weather"},
+        {"role": "tool", "content": "[]", "tool_call_id": "call00003", "name": "search"},
+        {"role": "assistant", "content": "It is -2 °C; no news today."},
+        {"role": "user", "content": "Ok."},
+    ]},
+    "assistant_last": {"messages": [
+        {"role": "system", "content": "Answer in one word."},
+        {"role": "user", "content": "Capital of France?"},
+        {"role": "assistant", "content": "Paris"},
+    ]},
+    "tricky_content": {"messages": [
+        {"role": "user", "content": "Use {{ braces }} and {% tags %} literally; <|im_end|> and </s> too."},
+        {"role": "assistant", "content": "  spaced  \n\n"},
+        {"role": "user", "content": ""},
     ]},
     "unicode": {"messages": [
         {"role": "system", "content": "Réponds en français — s'il te plaît. 日本語も OK 👍"},
@@ -112,6 +156,34 @@ def render(env, source, conversation, add_generation_prompt):
     tools = conversation.get("tools")
     return template.render(messages=conversation["messages"], tools=tools, documents=None,
                            add_generation_prompt=add_generation_prompt, bos_token=BOS, eos_token=EOS)
+
+
+def cross_check(document):
+    """Every case again through transformers' apply_chat_template machinery, clock patched to FIXED_NOW."""
+    from transformers.utils import chat_template_utils as ctu
+
+    class FixedDatetime(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return FIXED_NOW
+
+    ctu.datetime = FixedDatetime
+    disagreements = 0
+    for case in document["cases"]:
+        with open(os.path.join(TEMPLATES, case["template"]), encoding="utf-8") as f:
+            source = f.read()
+        conversation = CONVERSATIONS[case["conversation"]]
+        try:
+            rendered, _ = ctu.render_jinja_template(
+                conversations=[conversation["messages"]], tools=conversation.get("tools"), chat_template=source,
+                add_generation_prompt=case["add_generation_prompt"], bos_token=BOS, eos_token=EOS)
+            agrees = rendered[0] == case.get("output")
+        except Exception:
+            agrees = "error" in case
+        if not agrees:
+            disagreements += 1
+            print(f"transformers disagrees: {case['template']} x {case['conversation']}")
+    print(f"transformers cross-check: {len(document['cases']) - disagreements} agree, {disagreements} disagree")
 
 
 def main():
@@ -140,6 +212,8 @@ def main():
         f.write("\n")
     rendered = sum(1 for c in cases if "output" in c)
     print(f"{len(paths)} templates, {len(cases)} cases, {rendered} rendered, {len(cases) - rendered} refused -> {OUT}")
+    if "--cross-check" in sys.argv:
+        cross_check(document)
 
 
 if __name__ == "__main__":

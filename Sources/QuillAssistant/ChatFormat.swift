@@ -1,6 +1,7 @@
-// How one model is prompted for chat: its template (makeChatTemplate), the stop strings and token ids
+// How one model is prompted for chat: its template (chooseChatTemplate), the stop strings and token ids
 // that end an answer, and the checked, injection-safe encoding of a conversation (ChatPromptEncoder).
 // The server, `quill chat` and the `Quill` library all encode conversations through this one type.
+import Foundation
 import QuillGeneration
 import QuillModels
 import QuillTokenizer
@@ -44,11 +45,15 @@ public struct ChatFormat: Sendable {
     public var options: ChatRenderOptions
 
     public init(model: GenerationModel) {
-        (template, stops) = makeChatTemplate(for: model)
+        let choice = chooseChatTemplate(for: model)
+        if let reason = choice.fallbackReason, model.chatTemplate != nil {
+            FileHandle.standardError.write(Data("quill: \(reason)\n".utf8))
+        }
+        (template, stops) = (choice.template, choice.stops)
         tokenizer = model.tokenizer
         stopTokenIDs = model.stopTokenIDs
-        let eos = model.tokenizer.endOfTextID.map { model.tokenizer.decode([$0]) } ?? ""
-        options = ChatRenderOptions(addGenerationPrompt: true, eosToken: eos)
+        options = choice.options                    // bos_token / eos_token texts: Llama-style templates write them
+        options.addGenerationPrompt = true
     }
 
     /// Renders `messages` (the generation prompt added) and encodes them: the template's markup as

@@ -14,14 +14,15 @@ struct JinjaChatTemplateTests {
     static let utc = TimeZone(identifier: "UTC")!
 
     @Test func rendersAChatMLStyleTemplate() throws {
-        // Qwen2.5's layout, reduced: trim_blocks removes the newline after each block tag.
+        // Qwen2.5's layout, reduced: trim_blocks removes the newline after each block tag, `{%-` the one
+        // after each `}}` (which trim_blocks leaves).
         let source = """
         {% for message in messages %}
         {{ '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}
-        {% endfor %}
+        {%- endfor %}
         {% if add_generation_prompt %}
         {{ '<|im_start|>assistant\\n' }}
-        {% endif %}
+        {%- endif %}
         """
         let t = try JinjaChatTemplate(source: source)
         let text = try t.render([.system("Be brief."), .user("Hi")], options: .init())

@@ -1,6 +1,7 @@
 // One case per Jinja construct chat templates use, each rendered in transformers' environment; the
 // expected texts are jinja2 3.1.6's output for the same template and context (ImmutableSandboxedEnvironment,
-// trim_blocks, lstrip_blocks, tojson with ensure_ascii=False, strftime_now at 2026-03-14 09:26:53).
+// trim_blocks, lstrip_blocks, tojson with ensure_ascii=False, strftime_now at 2026-03-14 09:26:53), printed by
+// Scripts/reference/jinja_construct_cases.py.
 import Foundation
 import Testing
 import QuillFormats
@@ -109,6 +110,30 @@ enum JinjaConstructCases {
          "half zero True {0: 'zero', 512: 'half', 'k': 1} {\"0\": \"zero\", \"512\": \"half\", \"k\": 1}"),
         ("loop_object", "{% for x in xs %}{% for y in 'ab' %}{{ loop.index }}{{ y }}{% endfor %}{{ loop.revindex0 }}|{% endfor %}",
          "1a2b2|1a2b1|1a2b0|"),
+        ("lstrip_at_start", "  {% if true %}x{% endif %}\n  {{ 'y' }}\n\t{% if true %}z{% endif %}",
+         "x  y\nz"),
+        ("dash_strips_newlines", "a\n\n  {{- 'b' -}}\n\n  c{#- note -#}\n d",
+         "abcd"),
+        ("iterate_dict_and_string", "{% for k in d %}{{ k }},{% endfor %}|{% for ch in 'héj' %}{{ ch }}.{% endfor %}",
+         "b,a,items,|h.é.j."),
+        ("reversed_messages", "{% for m in messages[::-1] %}{% if loop.first %}last={% endif %}{{ m.role }} {% endfor %}",
+         "last=assistant user system "),
+        ("tojson_nested", "{{ {'a': [1, {'b': 'ü\u{2028}'}], 'c': {}} | tojson }}|{{ {'a': [], 'b': [1, [2]]} | tojson(indent=1) }}|{{ 'x' | tojson(ensure_ascii=true) }}|{{ 'é😀' | tojson(ensure_ascii=true) }}",
+         "{\"a\": [1, {\"b\": \"ü\u{2028}\"}], \"c\": {}}|{\n \"a\": [],\n \"b\": [\n  1,\n  [\n   2\n  ]\n ]\n}|\"x\"|\"\\u00e9\\ud83d\\ude00\""),
+        ("join_attribute_and_format", "{{ messages | join(', ', attribute='role') }}|{{ '{a}-{b}'.format(a=1, b='x') }}|{{ '%s is %d' % ('x', 3) }}|{{ '{0}{0}{1}'.format('a', 'b') }}",
+         "system, user, assistant|1-x|x is 3|aab"),
+        ("numbers", "{{ 3.7 | int }} {{ -3.7 | int }} {{ '0x1A' | int }} {{ true | int }} {{ 2.5 | round }} {{ 3.14159 | round(2) }} {{ 3.1 | round(0, 'ceil') }} {{ 10 / 4 }} {{ 1e3 }} {{ 1.5e-7 }} {{ 123456789.0 }} {{ 0.1 + 0.2 }}",
+         "3 -3 0 1 2.0 3.14 4.0 2.5 1000.0 1.5e-07 123456789.0 0.30000000000000004"),
+        ("sorting", "{{ {'x': 2, 'y': 1, 'z': 3} | dictsort(by='value') | list }}|{{ messages | sort(attribute='role') | map(attribute='role') | list }}|{{ ['b', 'A', 'c'] | sort }}|{{ ['b', 'A', 'c'] | sort(case_sensitive=true) }}|{{ xs | sort(reverse=true) }}|{{ xs | reverse | list }}|{{ 'abc' | reverse }}",
+         "[('y', 1), ('x', 2), ('z', 3)]|['assistant', 'system', 'user']|['A', 'b', 'c']|['A', 'b', 'c']|[3, 2, 1]|[2, 1, 3]|cba"),
+        ("sameas_and_tests", "{{ n is sameas none }} {{ t is sameas true }} {{ 1 is sameas true }} {{ 'A' is upper }} {{ 'a' is lower }} {{ 'x' is in 'xyz' }} {{ 3 is gt 2 }} {{ 3 is eq 3 }} {{ d.get is callable }} {{ 2 is even }}",
+         "True True False True True True True True True True"),
+        ("split_variants", "{{ 'a b c'.split(' ', 1) }}|{{ 'a\tb\n c'.split() }}|{{ '  lead'.split(None, 1) }}|{{ 'a::b::'.split('::') }}|{{ 'x\ny\u{d}\nz'.splitlines() }}|{{ 'aaa'.replace('a', 'b', 2) }}|{{ 'abc'.replace('', '-') }}|{{ 'a,b'.rsplit(',') }}",
+         "['a', 'b c']|['a', 'b', 'c']|['lead']|['a', 'b', '']|['x', 'y', 'z']|bba|-a-b-c-|['a', 'b']"),
+        ("nested_macros_and_scopes", "{% macro outer(x) %}{% macro inner(y) %}[{{ y }}]{% endmacro %}{{ inner(x) }}{{ inner(x ~ '!') }}{% endmacro %}{{ outer('a') }}{% set g = 'G' %}{% macro sees_global() %}{{ g }}{% endmacro %}{{ sees_global() }}",
+         "[a][a!]G"),
+        ("set_in_if_leaks", "{% if true %}{% set v = 'in-if' %}{% endif %}{{ v }}|{% for i in [1] %}{% set w = 'in-for' %}{% endfor %}{{ w }}",
+         "in-if|"),
         ("undefined_ops", "[{{ missing }}] {{ missing | length }} {{ missing | list }} {{ missing is sequence }} {% for x in missing %}x{% endfor %}{{ missing == missing }}",
          "[] 0 [] True True"),
     ]

@@ -92,6 +92,29 @@ struct JinjaHostileTemplateTests {
         }
     }
 
+    @Test func selfNestingValuesAreBounded() {
+        for source in ["{% set ns = namespace(l=[]) %}{% for i in range(20000) %}{% set ns.l = [ns.l] %}{% endfor %}{{ ns.l }}",
+                       "{% set ns = namespace(d={}) %}{% for i in range(20000) %}{% set ns.d = dict(x=ns.d) %}{% endfor %}{{ ns.d }}"] {
+            let result = Self.outcome(source, limits: JinjaLimits())
+            guard case .failure(let error) = result, case JinjaError.limitExceeded(let message, _) = error else {
+                Issue.record("expected a nesting limit error, got \(result)"); continue
+            }
+            #expect(message.contains("nested"))
+        }
+        // A namespace that holds itself prints (cut short) instead of recursing forever.
+        let cycle = Self.outcome("{% set ns = namespace() %}{% set ns.me = ns %}{{ ns }}")
+        guard case .success(let text) = cycle else { Issue.record("\(cycle)"); return }
+        #expect(text.hasPrefix("<Namespace me=<Namespace me="))
+    }
+
+    @Test func hugeWidthsAreRefused() {
+        for source in ["{{ 'a' | indent(10 ** 9) }}", "{{ [1] | tojson(indent=10 ** 9) }}", "{{ 1.5 | round(10 ** 9) }}",
+                       "{{ range(1000) | list * 100000 }}"] {
+            let result = Self.outcome(source)
+            if case .failure(let error) = result { #expect(error is JinjaError) }
+        }
+    }
+
     @Test func outputIsBounded() {
         let result = Self.outcome("{% for i in range(3000) %}{{ 'x' * 1000 }}{% endfor %}")
         guard case .failure(let error) = result, case JinjaError.limitExceeded(let message, _) = error else {

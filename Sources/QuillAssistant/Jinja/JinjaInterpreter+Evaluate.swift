@@ -8,8 +8,8 @@ extension JinjaInterpreter {
         switch e.kind {
         case .literal(let l): return l.value
         case .name(let n): return scope.lookup(n) ?? .undefined(hint: "'\(n)' is undefined")
-        case .list(let items): return .list(try items.map { try evaluate($0, in: scope) })
-        case .tuple(let items): return .tuple(try items.map { try evaluate($0, in: scope) })
+        case .list(let items): return try checkNesting(.list(try items.map { try evaluate($0, in: scope) }), at: e.location)
+        case .tuple(let items): return try checkNesting(.tuple(try items.map { try evaluate($0, in: scope) }), at: e.location)
         case .dict(let pairs):
             var d = JinjaDict()
             for (k, v) in pairs {
@@ -19,7 +19,7 @@ extension JinjaInterpreter {
                 }
                 d[hashable] = try evaluate(v, in: scope)
             }
-            return .dict(d)
+            return try checkNesting(.dict(d), at: e.location)
         case .attribute(let object, let name):
             let o = try evaluate(object, in: scope)
             return try located(e.location) { try attribute(of: o, name) }
@@ -34,7 +34,7 @@ extension JinjaInterpreter {
         case .call(let callee, let arguments):
             let f = try evaluate(callee, in: scope)
             let (args, kwargs) = try evaluate(arguments, in: scope)
-            return try checkSize(try call(f, args, kwargs, at: e.location), at: e.location)
+            return try checkNesting(try checkSize(try call(f, args, kwargs, at: e.location), at: e.location), at: e.location)
         case .filter(let value, let filter):
             return try applyFilter(filter, to: try evaluate(value, in: scope), in: scope)
         case .test(let value, let name, let arguments, let negated):
@@ -75,6 +75,16 @@ extension JinjaInterpreter {
             if try evaluate(condition, in: scope).isTruthy { return try evaluate(then, in: scope) }
             return try otherwise.map { try evaluate($0, in: scope) } ?? .undefined(hint: "the inline if-expression evaluated to false and no else section was defined")
         }
+    }
+
+    /// Refuses values nested past `JinjaValue.maxNesting` (a loop wrapping a list in itself), which would
+    /// otherwise make printing, comparing or freeing them recurse without bound.
+    private func checkNesting(_ v: JinjaValue, at loc: JinjaSourceLocation) throws -> JinjaValue {
+        var budget = 4096
+        guard !v.nestsDeeper(than: JinjaValue.maxNesting, budget: &budget) else {
+            throw JinjaError.limitExceeded("a value nested more than \(JinjaValue.maxNesting) levels deep", at: loc)
+        }
+        return v
     }
 
     func evaluate(_ arguments: JinjaArguments, in scope: JinjaScope) throws -> ([JinjaValue], [(String, JinjaValue)]) {

@@ -1,6 +1,7 @@
 // jinja2's filters as chat templates use them (filters.py): tojson (transformers' version), trim, length,
 // default, join, items, dictsort, map / select / selectattr (lazy generators in jinja2), indent, int, ...
 // A filter jinja2 has but Quill lacks is an `unsupported` error naming it.
+import Foundation
 
 extension JinjaInterpreter {
     /// jinja2 3.1's built-in filter names, to tell "not in Quill's subset" from "no such filter".
@@ -71,7 +72,9 @@ extension JinjaInterpreter {
             var style = JinjaValue.JSONStyle()
             style.ensureASCII = param(args, kwargs, 0, "ensure_ascii")?.isTruthy ?? false
             switch param(args, kwargs, 1, "indent") {
-            case .int(let n)?: style.indent = String(repeating: " ", count: max(0, n)); style.itemSeparator = ","
+            case .int(let n)?:
+                guard n <= 1024 else { throw JinjaRuntimeFailure(kind: .limit, message: "tojson indent of \(n) spaces") }
+                style.indent = String(repeating: " ", count: max(0, n)); style.itemSeparator = ","
             case .string(let s)?: style.indent = s; style.itemSeparator = ","
             default: break
             }
@@ -186,8 +189,10 @@ extension JinjaInterpreter {
             guard let x = v.numberValue else { throw JinjaRuntimeFailure.runtime("TypeError: round needs a number") }
             let precision = param(args, kwargs, 0, "precision")?.intValue ?? 0
             let method = param(args, kwargs, 1, "method")?.stringValue ?? "common"
+            if case .int(let i) = v, method == "common", precision >= 0 { return .int(i) }   // round(int) stays an int
+            if precision > 300 || !x.isFinite { return .double(x) }
             let scale = Double.pow10(precision)
-            let rule: FloatingPointRoundingRule = method == "ceil" ? .up : method == "floor" ? .down : .toNearestOrAwayFromZero
+            let rule: FloatingPointRoundingRule = method == "ceil" ? .up : method == "floor" ? .down : .toNearestOrEven   // Python's round()
             return .double((x * scale).rounded(rule) / scale)
         case "wordcount": return .int(v.pythonString.split { $0.isWhitespace || $0.isPunctuation }.count)
         case "format": return .string(try JinjaInterpreter.arithmetic("%", .string(v.pythonString), .tuple(args)).pythonString)
@@ -262,6 +267,7 @@ extension JinjaInterpreter {
 
     private func indent(_ text: String, _ args: [JinjaValue], _ kwargs: [(String, JinjaValue)]) throws -> String {
         let width = param(args, kwargs, 0, "width") ?? .int(4)
+        guard (width.intValue ?? 0) <= 1024 else { throw JinjaRuntimeFailure(kind: .limit, message: "indent of \(width.intValue ?? 0) spaces") }
         let indentation = width.stringValue ?? String(repeating: " ", count: max(0, width.intValue ?? 4))
         let first = param(args, kwargs, 1, "first")?.isTruthy ?? false
         let blank = param(args, kwargs, 2, "blank")?.isTruthy ?? false
@@ -284,21 +290,27 @@ extension JinjaInterpreter {
         case .string(let s):
             let t = s.pythonStripped().replacingOccurrences(of: "_", with: "")
             if let i = Int(t) { return .int(i) }
-            if let d = Double(t), d.isFinite, abs(d) < 9e18 { return .int(Int(d)) }
+            if let d = JinjaInterpreter.pythonFloat(t), d.isFinite, abs(d) < 9e18 { return .int(Int(d)) }
             return fallback
         default: return fallback
         }
     }
 
+    /// Python's `float(text)`: decimal notation, inf and nan; not the hex floats Swift's `Double(_:)` also reads.
+    static func pythonFloat(_ text: String) -> Double? {
+        guard !text.contains(where: { "xXpP".contains($0) }) else { return nil }
+        return Double(text.replacingOccurrences(of: "_", with: ""))
+    }
+
     private func toFloat(_ v: JinjaValue, fallback: JinjaValue) -> JinjaValue {
         switch v {
         case .int, .bool, .double: return .double(v.numberValue!)
-        case .string(let s): return Double(s.pythonStripped()).map { .double($0) } ?? fallback
+        case .string(let s): return JinjaInterpreter.pythonFloat(s.pythonStripped()).map { .double($0) } ?? fallback
         default: return fallback
         }
     }
 }
 
 private extension Double {
-    static func pow10(_ n: Int) -> Double { (0..<abs(n)).reduce(1.0) { r, _ in n < 0 ? r / 10 : r * 10 } }
+    static func pow10(_ n: Int) -> Double { Foundation.pow(10, Double(max(-400, min(400, n)))) }
 }

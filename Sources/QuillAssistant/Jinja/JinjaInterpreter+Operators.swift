@@ -38,11 +38,11 @@ extension JinjaInterpreter {
         case ("+", .tuple(let x), .tuple(let y)): return .tuple(x + y)
         case ("*", .string(let s), _), ("*", _, .string(let s)):
             guard let n = (a.stringValue == nil ? a : b).intValue else { throw pythonTypeError(op, a, b) }
-            guard n <= 1 << 24 else { throw JinjaRuntimeFailure.init(kind: .limit, message: "string repeated \(n) times") }
+            guard n <= (1 << 24) / max(1, s.utf8.count) else { throw JinjaRuntimeFailure.init(kind: .limit, message: "string repeated \(n) times") }
             return .string(String(repeating: s, count: max(0, n)))
         case ("*", .list(let l), _), ("*", _, .list(let l)):
             guard let n = (a.stringValue == nil && a.intValue == nil ? b : a).intValue else { throw pythonTypeError(op, a, b) }
-            guard n <= 1 << 20 else { throw JinjaRuntimeFailure.init(kind: .limit, message: "list repeated \(n) times") }
+            guard n <= (1 << 20) / max(1, l.count) else { throw JinjaRuntimeFailure.init(kind: .limit, message: "list repeated \(n) times") }
             return .list(Array([[JinjaValue]](repeating: l, count: max(0, n)).joined()))
         case ("%", .string(let format), _):
             return .string(try percentFormat(format, b))

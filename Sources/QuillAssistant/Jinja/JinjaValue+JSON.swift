@@ -59,7 +59,7 @@ extension JinjaValue {
 
     private static func writeContainer(_ open: String, _ close: String, _ count: Int, to out: inout String, _ style: JSONStyle,
                                        level: Int, _ element: (Int, inout String) throws -> Void) throws {
-        guard level < 512 else { throw JinjaRuntimeFailure.runtime("RecursionError: value nested too deeply for tojson") }
+        guard level < JinjaValue.maxNesting else { throw JinjaRuntimeFailure.runtime("RecursionError: value nested too deeply for tojson") }
         out += open
         guard count > 0 else { out += close; return }
         let newline = style.indent.map { "\n" + String(repeating: $0, count: level + 1) }

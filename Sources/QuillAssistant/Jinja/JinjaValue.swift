@@ -227,7 +227,14 @@ enum JinjaValue {
     }
 
     /// Python's `repr(value)`, used inside list and dict text.
-    var pythonRepr: String {
+    var pythonRepr: String { repr(depth: 0) }
+
+    /// Containers nested deeper than this print as `...` (a namespace can hold itself).
+    static let maxNesting = 100
+
+    private func repr(depth: Int) -> String {
+        if depth > JinjaValue.maxNesting { return "..." }
+        let inner: (JinjaValue) -> String = { $0.repr(depth: depth + 1) }
         switch self {
         case .undefined: return ""
         case .none: return "None"
@@ -236,13 +243,13 @@ enum JinjaValue {
         case .double(let d): return JinjaValue.pythonFloat(d)
         case .string(let s): return JinjaValue.pythonQuoted(s)
         case .markup(let s): return "Markup(\(JinjaValue.pythonQuoted(s)))"
-        case .list(let a): return "[" + a.map(\.pythonRepr).joined(separator: ", ") + "]"
-        case .tuple(let a): return a.count == 1 ? "(\(a[0].pythonRepr),)" : "(" + a.map(\.pythonRepr).joined(separator: ", ") + ")"
+        case .list(let a): return "[" + a.map(inner).joined(separator: ", ") + "]"
+        case .tuple(let a): return a.count == 1 ? "(\(inner(a[0])),)" : "(" + a.map(inner).joined(separator: ", ") + ")"
         case .generator: return "<generator object>"
         case .dict(let d):
-            return "{" + d.pairs.map { $0.0.value.pythonRepr + ": " + $0.1.pythonRepr }.joined(separator: ", ") + "}"
+            return "{" + d.pairs.map { inner($0.0.value) + ": " + inner($0.1) }.joined(separator: ", ") + "}"
         case .namespace(let ns):
-            return "<Namespace " + ns.attributes.pairs.map { "\($0.0.value.pythonString)=\($0.1.pythonRepr)" }.joined(separator: ", ") + ">"
+            return "<Namespace " + ns.attributes.pairs.map { "\($0.0.value.pythonString)=\(inner($0.1))" }.joined(separator: ", ") + ">"
         case .macro(let m): return "<Macro '\(m.name)'>"
         case .function(let f): return "<built-in function \(f.name)>"
         case .loop(let l): return "<LoopContext \(l.index + 1)/\(l.items.count)>"
@@ -279,14 +286,17 @@ enum JinjaValue {
     // MARK: Equality and order (Python's)
 
     /// Python `==`.
-    func pythonEquals(_ other: JinjaValue) -> Bool {
+    func pythonEquals(_ other: JinjaValue) -> Bool { equals(other, depth: 0) }
+
+    private func equals(_ other: JinjaValue, depth: Int) -> Bool {
+        guard depth <= JinjaValue.maxNesting else { return false }
         switch (self.normalized, other.normalized) {
         case (.undefined, .undefined), (.none, .none): return true
         case (.string(let a), .string(let b)): return a.unicodeScalars.elementsEqual(b.unicodeScalars)
         case (.list(let a), .list(let b)), (.tuple(let a), .tuple(let b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.pythonEquals($1) }
+            return a.count == b.count && zip(a, b).allSatisfy { $0.equals($1, depth: depth + 1) }
         case (.dict(let a), .dict(let b)):
-            return a.count == b.count && a.pairs.allSatisfy { k, v in b[k].map { v.pythonEquals($0) } ?? false }
+            return a.count == b.count && a.pairs.allSatisfy { k, v in b[k].map { v.equals($0, depth: depth + 1) } ?? false }
         case (.namespace(let a), .namespace(let b)): return a === b
         case (.macro(let a), .macro(let b)): return a === b
         default:
@@ -299,18 +309,44 @@ enum JinjaValue {
     }
 
     /// Python `<` for numbers, strings (by code point) and sequences; nil when Python would raise.
-    func pythonLess(_ other: JinjaValue) -> Bool? {
+    func pythonLess(_ other: JinjaValue) -> Bool? { less(other, depth: 0) }
+
+    private func less(_ other: JinjaValue, depth: Int) -> Bool? {
+        guard depth <= JinjaValue.maxNesting else { return nil }
         switch (self.normalized, other.normalized) {
         case (.string(let a), .string(let b)):
             return a.unicodeScalars.map(\.value).lexicographicallyPrecedes(b.unicodeScalars.map(\.value))
         case (.list(let a), .list(let b)), (.tuple(let a), .tuple(let b)):
-            for (x, y) in zip(a, b) where !x.pythonEquals(y) { return x.pythonLess(y) }
+            for (x, y) in zip(a, b) where !x.equals(y, depth: depth + 1) { return x.less(y, depth: depth + 1) }
             return a.count < b.count
         default:
             if let i = intValue, let j = other.intValue { return i < j }
             if let x = numberValue, let y = other.numberValue { return x < y }
             return nil
         }
+    }
+}
+
+extension JinjaValue {
+    /// Whether containers nest deeper than `limit`, looking at no more than `budget` elements (a bound on
+    /// the cost, so building a wide value stays linear; deep chains are found within the budget).
+    func nestsDeeper(than limit: Int, budget: inout Int) -> Bool {
+        guard limit >= 0 else { return true }
+        let children: [JinjaValue]
+        switch self {
+        case .list(let a), .tuple(let a), .generator(let a): children = a
+        case .dict(let d): children = d.values
+        default: return false
+        }
+        for child in children {
+            budget -= 1
+            if budget < 0 { return false }
+            switch child {
+            case .list, .tuple, .generator, .dict: if child.nestsDeeper(than: limit - 1, budget: &budget) { return true }
+            default: continue
+            }
+        }
+        return false
     }
 }
 
