@@ -36,6 +36,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Requests that may wait for a slot before new ones get 429.") var queue = 64
     @Option(name: .customLong("embedding-model"), help: "Sentence-transformers / BERT directory served at /v1/embeddings.")
     var embeddingModel: String?
+    @Option(name: .customLong("embedding-max-length"), help: "Truncate embedding inputs at this many tokens (default: the directory's max_seq_length).")
+    var embeddingMaxLength: Int?
     @Option(name: .customLong("model-id"), help: "The model's name in the API (default: the file or directory name).")
     var modelID: String?
     @Option(name: .customLong("kv-type"), help: "KV cache storage: f32 or f16 (half the memory).") var kvType = "f32"
@@ -79,7 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
             var embedder: TextEmbedder?
             if let embeddingModel {
                 let directory = URL(fileURLWithPath: embeddingModel)
-                embedder = try TextEmbedder.load(directory: directory)
+                embedder = try TextEmbedder.load(directory: directory, maxSequenceLength: embeddingMaxLength)
                 configuration.embeddingModelID = Self.name(of: directory)
             }
             result = (OpenAIServer(configuration: configuration, model: loaded, embedder: embedder), configuration)
