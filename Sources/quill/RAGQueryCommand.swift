@@ -12,13 +12,7 @@ extension RetrievalMode: ExpressibleByArgument {}
 
 /// The embedder for dense / hybrid search: --embedding-model, else the one the index was built with.
 private func queryEmbedder(_ index: RAGIndex, _ option: String?, mode: RetrievalMode) throws -> TextEmbedder? {
-    guard mode != .bm25 else { return nil }
-    guard let path = try option ?? index.embeddingModelPath() else {
-        throw CommandError("\(index.path) does not say which embedding model built it; pass --embedding-model DIR")
-    }
-    let model = try index.embeddingModel()
-    let length = model.flatMap { $0.split(separator: "@").last.flatMap { Int($0) } }   // the indexed truncation
-    return try TextEmbedder.load(directory: URL(fileURLWithPath: path), maxSequenceLength: length)
+    mode == .bm25 ? nil : try TextEmbedder.load(for: index, directory: option)
 }
 
 struct RAGQueryCommand: ParsableCommand {
@@ -44,6 +38,12 @@ struct RAGQueryCommand: ParsableCommand {
 
     func validate() throws { guard k >= 1 else { throw ValidationError("-k must be at least 1") } }
 
+    /// The first 300 characters on one line.
+    static func preview(_ text: String) -> String {
+        let line = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return line.count > 300 ? String(line.prefix(300)) + "…" : line
+    }
+
     func run() throws {
         try runReportingErrors {
             let index = try RAGIndex(path: db)
@@ -54,7 +54,7 @@ struct RAGQueryCommand: ParsableCommand {
                                             ("title", .string(hit.title)), ("chunk", .int(Int64(hit.ordinal))), ("text", .string(hit.text))]).jsonText)
                 } else {
                     print(String(format: "[%d] %.4f  %@  (%@, chunk %d)\n    %@\n", i + 1, hit.score, hit.title, hit.source, hit.ordinal,
-                                 hit.text.count > 300 ? String(hit.text.prefix(300)) + "…" : hit.text))
+                                 Self.preview(hit.text)))
                 }
             }
             if hits.isEmpty && !json { print("no hits") }

@@ -25,3 +25,15 @@ extension TextEmbedder: DocumentEmbedder {
     public var specialTokenCount: Int { tokenizer.encode("", addSpecialTokens: true).count }
     public func tokenCount(_ text: Substring) -> Int { tokenizer.encode(String(text), addSpecialTokens: false).count }
 }
+
+extension TextEmbedder {
+    /// The embedder for dense queries of `index`: `directory`, else the model directory the index was
+    /// built from, truncating at the length the index's vectors were made with.
+    public static func load(for index: RAGIndex, directory: String? = nil) throws -> TextEmbedder {
+        guard let path = try directory ?? index.embeddingModelPath() else {
+            throw RAGError.invalidParameter("\(index.path) does not say which embedding model built it; pass its directory")
+        }
+        let length = try index.embeddingModel().flatMap { $0.split(separator: "@").last.flatMap { Int($0) } }
+        return try TextEmbedder.load(directory: URL(fileURLWithPath: path), maxSequenceLength: length)
+    }
+}

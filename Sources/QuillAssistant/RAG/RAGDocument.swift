@@ -6,7 +6,7 @@ import QuillFormats
 
 /// One document to index.
 public struct RAGDocument: Sendable, Equatable {
-    /// Where it came from: a file path, or "wikipedia:Title"; unique within an index.
+    /// Where it came from: an absolute file path, or "wikipedia:Title"; unique within an index.
     public var source: String
     /// Shown with each hit and embedded with every chunk (so a chunk keeps its context).
     public var title: String
@@ -28,8 +28,9 @@ public struct RAGDocument: Sendable, Equatable {
         guard !text.contains("\u{0}") else {
             throw RAGError.unreadableDocument(path: path, reason: "holds NUL bytes, so it looks binary; only text and Markdown files are indexed")
         }
-        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        return RAGDocument(source: path, title: title(of: text) ?? name, text: text)
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        // The absolute path, so indexing the same file from another directory finds it again.
+        return RAGDocument(source: url.path, title: title(of: text) ?? url.deletingPathExtension().lastPathComponent, text: text)
     }
 
     /// The first `# Heading`, or a short first line of plain text.
