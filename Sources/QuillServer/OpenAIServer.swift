@@ -18,9 +18,13 @@ public final class OpenAIServer: Sendable {
     public let configuration: ServerConfiguration
     let served: ServedModel
     let embeddings: EmbeddingService?
+    let retrieval: RetrievalService?
     public let metrics = ServerMetrics()
 
-    public init(configuration: ServerConfiguration, model: GenerationModel, embedder: TextEmbedder? = nil) {
+    /// - Parameter retrieval: a RAG index; chat completions then answer from its chunks, with citations.
+    public init(configuration: ServerConfiguration, model: GenerationModel, embedder: TextEmbedder? = nil,
+                retrieval: RetrievalService? = nil) {
+        self.retrieval = retrieval
         self.configuration = configuration
         served = ServedModel(model: model, id: configuration.modelID, aliases: configuration.modelAliases,
                              slots: configuration.parallel, contextLength: configuration.contextLength,
@@ -40,7 +44,8 @@ public final class OpenAIServer: Sendable {
         router.add(middleware: ErrorMiddleware(retryAfter: configuration.retryAfterSeconds))
         if let key = configuration.apiKey, !key.isEmpty { router.add(middleware: APIKeyMiddleware(key: key)) }
         router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
-        let routes = RouteContext(served: served, embeddings: embeddings, metrics: metrics, configuration: configuration)
+        let routes = RouteContext(served: served, embeddings: embeddings, metrics: metrics, configuration: configuration,
+                                  retrieval: retrieval)
         ChatCompletionsRoute(routes).register(on: router)
         CompletionsRoute(routes).register(on: router)
         EmbeddingsRoute(routes).register(on: router)
@@ -79,4 +84,5 @@ struct RouteContext: Sendable {
     let embeddings: EmbeddingService?
     let metrics: ServerMetrics
     let configuration: ServerConfiguration
+    var retrieval: RetrievalService? = nil
 }

@@ -11,8 +11,9 @@ struct EmbedCommand: ParsableCommand {
         abstract: "Embed sentences with a BERT sentence-transformers model; one JSON array per input per line.",
         discussion: """
         Inputs come from --file (one per line) or the arguments. Text is tokenized with the model \
-        directory's WordPiece tokenizer and truncated at the model's position limit (512 for \
-        all-MiniLM-L6-v2), keeping [CLS] and [SEP].
+        directory's WordPiece tokenizer and truncated, keeping [CLS] and [SEP], at \
+        sentence_bert_config.json's max_seq_length (256 for all-MiniLM-L6-v2), as sentence-transformers \
+        does; --max-seq-length overrides it (up to the model's position limit, 512 for MiniLM).
 
         Examples:
           quill embed --model .assets/all-MiniLM-L6-v2 "A man is eating food." "A man rides a horse."
@@ -24,6 +25,8 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "Read inputs from this file, one per line.") var file: String?
     @Option(name: .customLong("batch-size"), help: "Sequences per forward pass.") var batchSize: Int = 32
     @Flag(help: "Print JSON arrays (the default and only format; accepted for scripts that pass it).") var json = false
+    @Option(name: .customLong("max-seq-length"), help: "Truncate inputs at this many tokens (default: the directory's max_seq_length).")
+    var maxSeqLength: Int?
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Argument(help: "Texts to embed (when no --file is given).") var texts: [String] = []
 
@@ -43,7 +46,8 @@ struct EmbedCommand: ParsableCommand {
                 inputs = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
                 if inputs.last == "" { inputs.removeLast() }
             }
-            let embedder = try TextEmbedder.load(directory: try ModelLocator.resolve(model), batchSize: batchSize)
+            let embedder = try TextEmbedder.load(directory: try ModelLocator.resolve(model), batchSize: batchSize,
+                                                 maxSequenceLength: maxSeqLength)
             var out = ""
             for vector in try embedder.embed(inputs) {
                 out += "[" + vector.map { "\($0)" }.joined(separator: ",") + "]\n"

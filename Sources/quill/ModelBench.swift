@@ -67,6 +67,8 @@ struct EmbedBench: ParsableCommand {
     @Option(help: "Sentence-transformers directory.") var model: String
     @Option(help: "One sentence per line.") var file: String
     @Option(name: .customLong("batch-size"), help: "Sequences per forward pass.") var batchSize: Int = 32
+    @Option(name: .customLong("max-seq-length"), help: "Truncate inputs at this many tokens (default: the directory's max_seq_length).")
+    var maxSeqLength: Int?
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
 
     func run() throws {
@@ -75,7 +77,8 @@ struct EmbedBench: ParsableCommand {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw CommandError("cannot read \(file)") }
             let sentences = text.split(separator: "\n").map(String.init)
             guard !sentences.isEmpty else { throw CommandError("\(file) has no lines") }
-            let embedder = try TextEmbedder.load(directory: try ModelLocator.resolve(model), batchSize: batchSize)
+            let embedder = try TextEmbedder.load(directory: try ModelLocator.resolve(model), batchSize: batchSize,
+                                                 maxSequenceLength: maxSeqLength)
             _ = try embedder.embed(Array(sentences.prefix(8)))                 // warm-up
             let start = Date()
             let ids = embedder.tokenize(sentences)
@@ -83,8 +86,8 @@ struct EmbedBench: ParsableCommand {
             _ = try embedder.embed(sentences)
             let seconds = Date().timeIntervalSince(start)
             let tokens = ids.reduce(0) { $0 + $1.count }
-            print(String(format: "%d sentences (%d tokens, batch %d): %.2f s, %.1f sentences/s (tokenize %.0f ms)",
-                         sentences.count, tokens, batchSize, seconds, Double(sentences.count) / seconds,
+            print(String(format: "%d sentences (%d tokens, batch %d, truncated at %d): %.2f s, %.1f sentences/s (tokenize %.0f ms)",
+                         sentences.count, tokens, batchSize, embedder.maxSequenceLength, seconds, Double(sentences.count) / seconds,
                          tokenized.timeIntervalSince(start) * 1000))
         }
     }

@@ -16,9 +16,10 @@ struct Quill: AsyncParsableCommand {
           quill inspect Models/shakespeare-gpt
           quill convert Tests/QuillModelsTests/Fixtures/llama_tiny llama_tiny.gguf --type q8_0
           quill embed --model .assets/all-MiniLM-L6-v2 "A man is eating food."
+          quill rag index --db notes.sqlite --embedding-model .assets/all-MiniLM-L6-v2 docs/*.md
           quill serve --model Models/shakespeare-gpt --port 8080
         """,
         subcommands: [GenerateCommand.self, ChatCommand.self, DataCommand.self, TrainCommand.self, BenchCommand.self,
                        TokenizeCommand.self, TokenizerCommand.self, InspectCommand.self,
-                       EmbedCommand.self, ConvertCommand.self, QuantizeCommand.self, ServeCommand.self])
+                       EmbedCommand.self, RAGCommand.self, ConvertCommand.self, QuantizeCommand.self, ServeCommand.self])
 }

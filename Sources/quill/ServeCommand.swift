@@ -2,6 +2,7 @@
 // with continuous batching. Wiring only: QuillServer holds the routes, the scheduler the batching.
 import ArgumentParser
 import Foundation
+import QuillAssistant
 import QuillModels
 import QuillServer
 import QuillTensor
@@ -20,6 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
           quill serve --model Models/shakespeare-gpt --port 8080
           quill serve --model tiny.gguf --parallel 8 --ctx-size 2048 --api-key secret
           quill serve --model Models/shakespeare-gpt --embedding-model .assets/all-MiniLM-L6-v2
+          quill serve --model smollm2 --rag-db wiki.sqlite --rag-k 3
           curl http://127.0.0.1:8080/v1/chat/completions -H 'Content-Type: application/json' \\
             -d '{"model": "shakespeare-gpt", "messages": [{"role": "user", "content": "Hello"}]}'
         """)
@@ -36,6 +38,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Requests that may wait for a slot before new ones get 429.") var queue = 64
     @Option(name: .customLong("embedding-model"), help: "Sentence-transformers / BERT directory served at /v1/embeddings.")
     var embeddingModel: String?
+    @Option(name: .customLong("embedding-max-length"), help: "Truncate embedding inputs at this many tokens (default: the directory's max_seq_length).")
+    var embeddingMaxLength: Int?
+    @Option(name: .customLong("rag-db"), help: "A `quill rag index` file: chat answers cite its retrieved chunks (a request's \"rag\": false opts out).")
+    var ragDB: String?
+    @Option(name: .customLong("rag-k"), help: "Chunks retrieved per question.") var ragK = 5
+    @Option(name: .customLong("rag-mode"), help: "Retrieval ranking: dense, bm25 or hybrid.") var ragMode = "hybrid"
     @Option(name: .customLong("model-id"), help: "The model's name in the API (default: the file or directory name).")
     var modelID: String?
     @Option(name: .customLong("kv-type"), help: "KV cache storage: f32 or f16 (half the memory).") var kvType = "f32"
@@ -79,10 +87,18 @@ struct ServeCommand: AsyncParsableCommand {
             var embedder: TextEmbedder?
             if let embeddingModel {
                 let directory = URL(fileURLWithPath: embeddingModel)
-                embedder = try TextEmbedder.load(directory: directory)
+                embedder = try TextEmbedder.load(directory: directory, maxSequenceLength: embeddingMaxLength)
                 configuration.embeddingModelID = Self.name(of: directory)
             }
-            result = (OpenAIServer(configuration: configuration, model: loaded, embedder: embedder), configuration)
+            var retrieval: RetrievalService?
+            if let ragDB {
+                guard let mode = RetrievalMode(rawValue: ragMode) else { throw CommandError("--rag-mode: '\(ragMode)' is not dense, bm25 or hybrid") }
+                let index = try RAGIndex(path: ragDB)
+                // The index names its own model; --embedding-model is only the fallback for an index that does not.
+                let ragEmbedder = try TextEmbedder.load(for: index, directory: try index.embeddingModelPath() == nil ? embeddingModel : nil)
+                retrieval = try RetrievalService(index: index, embedder: ragEmbedder, k: ragK, mode: mode)
+            }
+            result = (OpenAIServer(configuration: configuration, model: loaded, embedder: embedder, retrieval: retrieval), configuration)
         }
         return result!
     }
