@@ -179,6 +179,18 @@ def run_checks(server, strict, embedder, legacy_python):
         expect(a.choices[0].finish_reason == "length" or a.usage.completion_tokens < 6, f"finish {a.choices[0].finish_reason}")
         return repr(a.choices[0].message.content)
 
+    @check("a tool-call round trip's messages are accepted (assistant content null, tool result)")
+    def _():
+        history = messages + [
+            {"role": "assistant", "content": None,
+             "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "capital", "arguments": '{"country": "France"}'}}]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "Paris"}]
+        r = client.chat.completions.create(model=model_id, messages=history, max_tokens=4, temperature=0)
+        expect(r.choices[0].message.role == "assistant" and r.usage.prompt_tokens > 0, f"answer {r}")
+        r = client.chat.completions.create(model=model_id, max_tokens=4, temperature=0,
+                                           messages=[{"role": "user", "content": [{"type": "text", "text": "Hi"}]}])
+        expect(r.choices[0].message.content is not None, "content parts refused")
+
     @check("chat logprobs + top_logprobs")
     def _():
         r = client.chat.completions.create(model=model_id, messages=messages, max_tokens=6, temperature=0,

@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from quill_server import ROOT, QuillServer, default_model, default_quill  # noqa: E402
 
 results = []
+KEY = "sk-playground-check"
 
 
 class Browser:
@@ -168,10 +169,12 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     quill, model = args.quill or default_quill(), args.model or default_model()
     print(f"chromium {args.chromium}; quill {os.path.relpath(quill, ROOT)}; model {os.path.relpath(model, ROOT)}", flush=True)
-    with QuillServer(quill, model, ["--parallel", "2"], name="playground") as server:
+    with QuillServer(quill, model, ["--parallel", "2"], name="playground") as server, \
+         QuillServer(quill, model, ["--parallel", "1", "--api-key", KEY], name="keyed") as keyed:
         browser = Browser(args.chromium)
         try:
             run_checks(browser, server, args.out)
+            run_key_checks(browser, keyed, args.out)
         finally:
             browser.close()
     failed = [n for n, ok in results if not ok]
@@ -283,6 +286,44 @@ def run_checks(b, server, out):
         b.screenshot(final)
         return f"history {roles}; screenshot {final}"
     check("a third turn sends the history (stopped answer kept)", second_turn)
+
+
+def run_key_checks(b, server, out):
+    """A server that wants a key: the page still loads, the 401 is shown as an error, the typed key works."""
+    def refused():
+        b.call("Page.navigate", url=server.base_url + "/")
+        b.wait("document.readyState === 'complete' && !!document.getElementById('prompt')", timeout=30)
+        b.js("localStorage.removeItem('quill.apiKey'); document.getElementById('apiKey').value = ''")
+        b.js(SPY)
+        b.js("document.getElementById('maxTokens').value = '8'")
+        b.type_into("#prompt", "Hello?")
+        b.press_enter()
+        b.wait("!!document.getElementById('lastStats')", timeout=30)
+        bubble = b.js("document.querySelector('.msg.error') && document.querySelector('.msg.error').textContent")
+        expect(bubble and "API key" in bubble, f"error bubble {bubble!r}")
+        expect(b.js("document.getElementById('send').disabled") is False, "Send disabled after an error")
+        stats = b.js("document.getElementById('lastStats').textContent")
+        expect(stats.startswith("not answered"), f"stats after the error {stats!r}")
+        return f"{bubble!r}; {stats!r}"
+    check("keyed server: a request without the key shows the 401 message", refused)
+
+    def with_key():
+        b.type_into("#apiKey", KEY)
+        b.js("document.getElementById('apiKey').dispatchEvent(new Event('change'))")
+        b.type_into("#prompt", "Hello again")
+        b.press_enter()
+        b.wait("document.querySelectorAll('.stats').length === 2 && document.querySelectorAll('.stats')[1].id === 'lastStats'",
+               timeout=120)
+        body = b.js("window.__bodies[window.__bodies.length - 1]")
+        users = [m["content"] for m in body["messages"] if m["role"] == "user"]
+        expect(users == ["Hello again"], f"user turns sent after the refused one: {users}")
+        answers = b.js("[...document.querySelectorAll('.msg.assistant')].map(e => e.textContent)")
+        expect(len(answers) == 1 and answers[0], f"answers {answers}")
+        expect(b.js("localStorage.getItem('quill.apiKey')") == KEY, "key not remembered")
+        shot = os.path.join(out, f"playground-{time.strftime('%Y%m%d-%H%M%S')}-key.png")
+        b.screenshot(shot)
+        return f"{answers[0]!r}; screenshot {shot}"
+    check("keyed server: the typed key is sent and remembered", with_key)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ class Soak:
         """A streamed chat answer read to [DONE], or dropped after `hang_up_after` events."""
         c = self.connection()
         c.request("POST", "/v1/chat/completions", json.dumps(self.chat_body(rng, True)), {"Content-Type": "application/json"})
+        sock = c.sock                      # http.client lets go of it once a close-delimited answer starts
         r = c.getresponse()
         if r.status == 429:
             r.read(); c.close(); return self.record("429 busy")
@@ -71,7 +72,7 @@ class Soak:
                 with self.lock:
                     self.tokens += 1
                 if hang_up_after is not None and events >= hang_up_after:
-                    c.sock.shutdown(socket.SHUT_RDWR); c.close()
+                    sock.shutdown(socket.SHUT_RDWR); sock.close(); r.close()
                     return self.record("hung up mid-stream")
 
     def whole(self, rng):

@@ -17,8 +17,10 @@ struct ChatCompletionRequest: Decodable, Sendable {
             role = try c.decode(String.self, forKey: .role)
             name = try c.decodeIfPresent(String.self, forKey: .name)
             toolCallID = try c.decodeIfPresent(String.self, forKey: .toolCallID)
-            // A string, null, or a list of parts of which the text ones are joined.
-            if let text = try? c.decodeIfPresent(String.self, forKey: .content) { content = text } else {
+            // A string, null or absent (an assistant turn that only calls tools), or a list of parts of
+            // which the text ones are joined.
+            if try !c.contains(.content) || c.decodeNil(forKey: .content) { content = nil } else if
+                let text = try? c.decode(String.self, forKey: .content) { content = text } else {
                 let parts = try c.decode([Part].self, forKey: .content)
                 content = parts.compactMap(\.text).joined()
             }

@@ -121,7 +121,7 @@ async function send(text) {
   controller = new AbortController();
   busy(true);
   const start = performance.now();
-  let first = null, last = null, pieces = 0, tokens = null, reply = "", finish = "";
+  let first = null, last = null, pieces = 0, tokens = null, reply = "", finish = "", failed = false;
   try {
     const response = await fetch("/v1/chat/completions", { method: "POST", headers, body: JSON.stringify(body), signal: controller.signal });
     if (!response.ok) {
@@ -160,6 +160,8 @@ async function send(text) {
     }
   } catch (error) {
     if (error.name === "AbortError") { finish = "stopped"; } else {
+      failed = true;
+      finish = "error";
       answer.className = "msg error";
       answer.textContent = (reply ? reply + "\n\n" : "") + "Error: " + error.message;
     }
@@ -168,10 +170,12 @@ async function send(text) {
     controller = null;
   }
   if (reply) history.push({ role: "assistant", content: reply });
+  else if (failed) history.pop();     // a refused turn is not part of the conversation: not sent again
   const count = tokens !== null ? tokens : pieces;
   const rate = first !== null && last > first && count > 1 ? ((count - 1) / ((last - first) / 1000)).toFixed(1) : "–";
   const ttft = first !== null ? Math.round(first - start) + " ms to first token" : "no tokens";
-  stats.textContent = `${count} tokens · ${rate} tok/s · ${ttft}` + (finish ? ` · ${finish}` : "");
+  stats.textContent = failed && !reply ? "not answered (the message is not kept in the conversation)"
+    : `${count} tokens · ${rate} tok/s · ${ttft}` + (finish ? ` · ${finish}` : "");
   const previous = $("lastStats");
   if (previous) previous.removeAttribute("id");
   stats.id = "lastStats";             // what the browser check reads

@@ -179,4 +179,24 @@ struct ChatCompletionsTests {
             #expect(kept.tokens == 5 && kept.finish == "length")
         }
     }
+
+    /// What the openai client sends back after a tool call: an assistant turn whose content is null (or
+    /// absent) and a tool result. Found by Scripts/check/openai_client_check.py's probes: it got 400.
+    @Test(arguments: [#""content": null, "#, ""])
+    func anAssistantTurnWithoutContentIsAccepted(content: String) async throws {
+        try await ServerTests.withClient(try ServerTests.server()) { client in
+            let messages = #"[{"role": "user", "content": "Hi"}, {"role": "assistant", \#(content)"tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "42"}]"#
+            let response = try await client.post("/v1/chat/completions", #"{"messages": \#(messages), "max_tokens": 2}"#)
+            #expect(response.status == .ok)
+            #expect((response.json["usage", "prompt_tokens"]?.intValue ?? 0) > ServerTests.chatML(user: "Hi").utf8.count)
+        }
+    }
+
+    @Test func aContentOfTheWrongTypeNamesTheMessage() async throws {
+        try await ServerTests.withClient(try ServerTests.server()) { client in
+            let response = try await client.post("/v1/chat/completions", #"{"messages": [{"role": "user", "content": 7}], "max_tokens": 2}"#)
+            #expect(response.status == .badRequest)
+            #expect(response.json["error", "param"]?.stringValue?.hasPrefix("messages[0].content") == true)
+        }
+    }
 }
