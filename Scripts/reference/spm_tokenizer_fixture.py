@@ -61,10 +61,8 @@ def finish(data, metaspace):
     if metaspace:
         tok.normalizer = None
         tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="first", split=False)
-        tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="first", split=False)
-    else:
-        tok.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse(),
-                                         decoders.Strip(" ", 1, 0)])
+    tok.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse(),
+                                     decoders.Strip(" ", 1, 0)])
     tok.add_tokens([__import__("tokenizers").AddedToken("<|user|>", special=False, normalized=False)])
     tok.add_special_tokens(["<|turn|>"])
     tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 1)])

@@ -50,31 +50,37 @@ extension LlamaCppVocabulary {
             throw .malformedTokenizerFile(path: source, reason: "tokenizer.ggml.merges is missing (a \(model) vocabulary needs it)")
         }
         let table = PairMap(capacity: merges.count)
+        var joined = [UInt8](repeating: 0, count: 256)     // scratch: the two parts without the space
         for (rank, merge) in merges.enumerated() {
-            let bytes = Array(merge.utf8)
-            guard bytes.count > 2, let space = (1..<bytes.count).first(where: { bytes[$0] == 0x20 }) else {
+            enum Parsed { case noSpace, notTokens, pair(Int, Int, Int?) }
+            var text = merge
+            let parsed: Parsed = text.withUTF8 { b in
+                guard b.count > 2, let space = (1..<b.count).first(where: { b[$0] == 0x20 }) else { return .noSpace }
+                let base = b.baseAddress!
+                guard let left = index.id(base, space), let right = index.id(base + space + 1, b.count - space - 1) else {
+                    return .notTokens
+                }
+                if joined.count < b.count { joined = [UInt8](repeating: 0, count: b.count) }
+                let id: Int? = joined.withUnsafeMutableBufferPointer { out in
+                    let o = out.baseAddress!
+                    o.update(from: base, count: space)
+                    (o + space).update(from: base + space + 1, count: b.count - space - 1)
+                    return index.id(UnsafePointer(o), b.count - 1)
+                }
+                return .pair(left, right, id)
+            }
+            switch parsed {
+            case .noSpace:
                 throw .malformedTokenizerFile(path: source, reason: "tokenizer.ggml.merges[\(rank)] '\(merge)' has no space "
                     + "between two tokens")
-            }
-            let found: (left: Int?, right: Int?, joined: Int?) = bytes.withUnsafeBufferPointer { b in
-                let base = b.baseAddress!
-                var joined = Array(b[0..<space])
-                joined += b[(space + 1)...]
-                return (index.id(base, space), index.id(base + space + 1, b.count - space - 1),
-                        joined.withUnsafeBufferPointer { index.id($0.baseAddress!, $0.count) })
-            }
-            guard let left = found.left, let right = found.right else {
+            case .notTokens:
                 throw .malformedTokenizerFile(path: source, reason: "tokenizer.ggml.merges[\(rank)] '\(merge)' is not a pair "
                     + "of vocabulary tokens")
+            case .pair(let left, let right, let merged):
+                guard let merged, table.lookup(UInt32(left), UInt32(right)) == PairMap.empty else { continue }
+                table.insert(left: UInt32(left), right: UInt32(right), rank: UInt32(rank), merged: UInt32(merged))
             }
-            guard let joined = found.joined,
-                  table.lookup(UInt32(left), UInt32(right)) == PairMap.empty else { continue }
-            table.insert(left: UInt32(left), right: UInt32(right), rank: UInt32(rank), merged: UInt32(joined))
         }
         return table
-    }
-
-    func makeWordPiece() throws(TokenizerError) -> any Tokenizer {
-        throw .unsupported(path: source, feature: "tokenizer.ggml.model '\(model)' (WordPiece from GGUF)")
     }
 }

@@ -79,9 +79,8 @@ extension SentencePieceTokenizer {
         endOfGenerationIDs = endOfTextID.map { [$0] } ?? []
     }
 
-    /// An integer id from JSON (2.5 or 1e30 is no id).
+    /// An integer id from JSON (2.5 or 1e30 is no id; Foundation on Linux cannot tell `true` from 1).
     static func id(_ value: Any?) -> Int? {
-        if value is Bool { return nil }
         if let int = value as? Int { return int }
         if let double = value as? Double, double == double.rounded(), abs(double) < 9e15 { return Int(double) }
         return nil

@@ -37,6 +37,11 @@ public struct WordPieceTokenizer: Tokenizer {
         guard vocabulary[unknownToken] != nil else {
             throw .malformedTokenizerFile(path: "vocabulary", reason: "unknown token \(unknownToken) is not in the vocabulary")
         }
+        // Ids index a table: each must lie in 0..<count + 256 (a hostile file's 2⁶² would allocate it).
+        if let bad = vocabulary.first(where: { $0.value < 0 || $0.value >= vocabulary.count + 256 }) {
+            throw .malformedTokenizerFile(path: "vocabulary", reason: "token '\(bad.key)' has id \(bad.value), outside "
+                + "0..<\(vocabulary.count + 256) for \(vocabulary.count) tokens")
+        }
         self.vocabulary = vocabulary
         var byID = [String?](repeating: nil, count: (vocabulary.values.max() ?? -1) + 1)
         for (token, id) in vocabulary where id >= 0 { byID[id] = token }
