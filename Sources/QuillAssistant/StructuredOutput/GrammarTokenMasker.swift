@@ -11,10 +11,10 @@ public final class GrammarTokenMasker: @unchecked Sendable {
     public let grammar: CompiledGrammar
     public let vocabulary: TokenVocabulary
 
-    struct PositionMask {
-        var accepted: TokenBitset
+    public struct PositionMask: Sendable {
+        public var accepted: TokenBitset
         /// Ids, in trie (byte) order, whose bytes may leave the position's rule: checked per stack.
-        var uncertain: [Int32]
+        public var uncertain: [Int32]
     }
 
     private let lock = NSLock()
@@ -31,7 +31,9 @@ public final class GrammarTokenMasker: @unchecked Sendable {
     /// Positions whose masks have been computed so far.
     public var cachedPositionCount: Int { lock.lock(); defer { lock.unlock() }; return positions.count }
 
-    func positionMask(_ p: Int32) -> PositionMask {
+    /// The cached mask of terminal position `p` (computed on first use).
+    @discardableResult
+    public func positionMask(_ p: Int32) -> PositionMask {
         lock.lock()
         defer { lock.unlock() }
         if let m = positions[p] { return m }
@@ -73,7 +75,7 @@ public final class GrammarTokenMasker: @unchecked Sendable {
         return PositionMask(accepted: accepted, uncertain: uncertain)
     }
 
-    /// The allowed tokens in `state` of `stacks` (end of generation where the grammar is complete).
+    /// The tokens whose bytes `state` of `stacks` allows (end-of-generation ids are the caller's).
     func mask(_ stacks: GrammarStacks, _ state: Int32) -> TokenBitset {
         let v = vocabulary
         var mask = TokenBitset(count: v.size)
@@ -103,7 +105,6 @@ public final class GrammarTokenMasker: @unchecked Sendable {
                 if alive { mask.insert(Int(t)) }
             }
         }
-        if stacks.isComplete(state) { for id in v.endOfGeneration { mask.insert(id) } }
         return mask
     }
 
@@ -119,7 +120,6 @@ public final class GrammarTokenMasker: @unchecked Sendable {
             }
             if s != GrammarStacks.dead { mask.insert(id) }
         }
-        if stacks.isComplete(state) { for id in v.endOfGeneration { mask.insert(id) } }
         return mask
     }
 }
