@@ -58,7 +58,7 @@ struct GrammarBench: ParsableCommand {
         }
         t = Date()
         for p in 0..<Int32(grammar.elementCount) where grammar.isTerminal(p) { _ = masker.positionMask(p) }
-        print(String(format: "all %d position masks precomputed in %.1f ms", grammar.terminalCount, ms(since: t)))
+        print(String(format: "%d single-frame position masks precomputed in %.1f ms", grammar.terminalCount, ms(since: t)))
         guard genTokens > 0 else { return }
         let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer)
         let prompt = loaded.tokenizer.encode("Weather in Paris as JSON:")
