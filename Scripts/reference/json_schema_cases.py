@@ -62,6 +62,13 @@ CASES = [
      ['[true,null]', '[false]', '[]', '[true,false,null]', '[0]', '["true"]']),
     ("any object", {"type": "object"},
      ['{}', '{"a":[1,{"b":null}],"c":"d"}', '{"x":{"y":{"z":[true,false]}}}', '[]', '"a"', '{"a":}', '{a:1}']),
+    ("non-negative bounds", {"type": "object", "properties": {"count": {"type": "integer", "minimum": 0},
+                                                            "id": {"type": "integer", "exclusiveMinimum": 0},
+                                                            "weight": {"type": "number", "minimum": 0}},
+                             "required": ["count", "id", "weight"], "additionalProperties": False},
+     ['{"count":0,"id":1,"weight":0}', '{"count":12,"id":7,"weight":2.5e-3}', '{"count":3,"id":40,"weight":0.25}',
+      '{"count":-1,"id":1,"weight":0}', '{"count":0,"id":0,"weight":0}', '{"count":0,"id":1,"weight":-0.5}',
+      '{"count":1.5,"id":1,"weight":1}']),
     ("array of enums with minItems", {"type": "array", "items": {"enum": ["x", "y"]}, "minItems": 2, "maxItems": 2},
      ['["x","y"]', '["y","y"]', '["x"]', '["x","y","x"]', '["z","x"]']),
 ]

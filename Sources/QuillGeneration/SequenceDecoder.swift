@@ -28,7 +28,7 @@ struct SequenceDecoder {
         sampler = Sampler(parameters.sampling, prompt: prompt)
         detokenizer = StreamingDetokenizer(tokenizer: tokenizer)
         stops = StopStringFilter(parameters.stop)
-        constraint = parameters.constraint?.makeState()
+        constraint = parameters.constraint?.makeState(endOfGeneration: endOfGeneration)
         if parameters.maxTokens == 0 { finishReason = .length }
     }
 

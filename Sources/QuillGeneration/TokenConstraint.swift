@@ -4,8 +4,9 @@
 
 /// Something that restricts which tokens a sequence may produce, e.g. a grammar. Shared by requests.
 public protocol TokenConstraint: Sendable {
-    /// A fresh state for one sequence (called once per sequence, before its first token).
-    func makeState() -> any TokenConstraintState
+    /// A fresh state for one sequence (called once per sequence, before its first token);
+    /// `endOfGeneration` holds the ids that end this sequence (allowed only where the constraint is satisfied).
+    func makeState(endOfGeneration: Set<Int>) -> any TokenConstraintState
 }
 
 /// One sequence's constraint state. Used by one sequence at a time, never concurrently.

@@ -25,7 +25,8 @@ public struct TokenLogprob: Sendable, Equatable, Codable {
         let logZ = maxLogit + Float(log(sum))
         id = chosen
         logprob = logits[chosen] - logZ
-        top = n == 0 ? [] : Sampler.topKIndices(logits, k: min(n, logits.count))
+        // Tokens a grammar masked (-infinity) are no alternatives (and JSON has no -infinity).
+        top = n == 0 ? [] : Sampler.topKIndices(logits, k: min(n, logits.count)).filter { logits[$0] > -.infinity }
             .sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
             .map { Alternative(id: $0, logprob: logits[$0] - logZ) }
     }

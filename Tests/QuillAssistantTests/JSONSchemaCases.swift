@@ -605,6 +605,62 @@ enum JSONSchemaCases {
   ]
  },
  {
+  "name": "non-negative bounds",
+  "schema": {
+   "type": "object",
+   "properties": {
+    "count": {
+     "type": "integer",
+     "minimum": 0
+    },
+    "id": {
+     "type": "integer",
+     "exclusiveMinimum": 0
+    },
+    "weight": {
+     "type": "number",
+     "minimum": 0
+    }
+   },
+   "required": [
+    "count",
+    "id",
+    "weight"
+   ],
+   "additionalProperties": false
+  },
+  "instances": [
+   {
+    "text": "{\"count\":0,\"id\":1,\"weight\":0}",
+    "valid": true
+   },
+   {
+    "text": "{\"count\":12,\"id\":7,\"weight\":2.5e-3}",
+    "valid": true
+   },
+   {
+    "text": "{\"count\":3,\"id\":40,\"weight\":0.25}",
+    "valid": true
+   },
+   {
+    "text": "{\"count\":-1,\"id\":1,\"weight\":0}",
+    "valid": false
+   },
+   {
+    "text": "{\"count\":0,\"id\":0,\"weight\":0}",
+    "valid": false
+   },
+   {
+    "text": "{\"count\":0,\"id\":1,\"weight\":-0.5}",
+    "valid": false
+   },
+   {
+    "text": "{\"count\":1.5,\"id\":1,\"weight\":1}",
+    "valid": false
+   }
+  ]
+ },
+ {
   "name": "array of enums with minItems",
   "schema": {
    "type": "array",

@@ -51,7 +51,9 @@ struct JSONSchemaGrammarTests {
     }
 
     @Test(arguments: [
-        (#"{"type": "integer", "minimum": 0}"#, "minimum", "#"),
+        (#"{"type": "integer", "minimum": 5}"#, "minimum", "#"),
+        (#"{"type": "number", "exclusiveMinimum": 0}"#, "exclusiveMinimum", "#"),
+        (#"{"type": "integer", "maximum": 9}"#, "maximum", "#"),
         (#"{"type": "object", "properties": {"a": {"type": "string", "format": "email"}}}"#, "format", "#/properties/a"),
         (#"{"type": "string", "pattern": "^a+$"}"#, "pattern", "#"),
         (#"{"type": "array", "uniqueItems": true}"#, "uniqueItems", "#"),
@@ -109,6 +111,10 @@ enum SchemaValidator {
         if let t = m["type"] {
             let types = t.arrayValue?.compactMap(\.stringValue) ?? [t.stringValue!]
             guard types.contains(where: { hasType(v, $0) }) else { return false }
+        }
+        if let x = v.doubleValue, v.boolValue == nil {
+            if let lo = m["minimum"]?.doubleValue, x < lo { return false }
+            if let lo = m["exclusiveMinimum"]?.doubleValue, x <= lo { return false }
         }
         switch v {
         case .string(let str):

@@ -48,7 +48,7 @@ enum MaskFixtures {
     /// Walks `steps` random allowed tokens from the start, calling `check` on every state first.
     static func walk(_ grammar: CompiledGrammar, _ vocabulary: TokenVocabulary, seed: UInt64, steps: Int,
                      check: (GrammarConstraintState) -> Void) {
-        let state = GrammarConstraint(grammar: grammar, vocabulary: vocabulary).makeState() as! GrammarConstraintState
+        let state = GrammarConstraint(grammar: grammar, vocabulary: vocabulary).makeState()
         var rng = WalkRandom(state: seed)
         for _ in 0..<steps {
             check(state)
@@ -80,7 +80,7 @@ struct TokenMaskTests {
     @Test func masksFollowTheGrammarAtAKnownState() throws {
         let v = MaskFixtures.vocabulary
         let grammar = try CompiledGrammar(gbnf: #"root ::= "{\"a\":" [0-9]+ "}""#)
-        let state = GrammarConstraint(grammar: grammar, vocabulary: v).makeState() as! GrammarConstraintState
+        let state = GrammarConstraint(grammar: grammar, vocabulary: v).makeState()
         #expect(state.accept(bytes: Array(#"{"a":1"#.utf8)))
         let allowed = Set(state.mask().members.map { String(decoding: v.bytes[$0], as: UTF8.self) })
         #expect(allowed.contains("2") && allowed.contains("}") && allowed.contains("0}"))

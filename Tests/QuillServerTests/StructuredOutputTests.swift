@@ -66,13 +66,24 @@ struct StructuredOutputTests {
         }
     }
 
+    @Test func logprobsUnderAGrammarListOnlyAllowedTokens() async throws {
+        try await ServerTests.withClient(try Self.server()) { client in
+            let body = #"{"model": "tiny", "messages": [{"role": "user", "content": "?"}], "logprobs": true, "top_logprobs": 20, "seed": 2, "grammar": "root ::= \"yes\" | \"no\""}"#
+            let response = try await client.post("/v1/chat/completions", body)
+            #expect(response.status == .ok, "\(response.text)")
+            #expect(["yes", "no"].contains(response.json["choices", "0", "message", "content"]?.stringValue ?? ""))
+            let first = try #require(response.json["choices", "0", "logprobs", "content", "0", "top_logprobs"]?.arrayValue)
+            #expect(Set(first.compactMap { $0["token"]?.stringValue }) == ["y", "n"], "\(first)")
+        }
+    }
+
     @Test(arguments: [
-        (#""response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "integer", "minimum": 1}}}"#,
+        (#""response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "integer", "minimum": 5}}}"#,
          "response_format.json_schema.schema", "minimum"),
         (#""response_format": {"type": "json_schema", "json_schema": {"name": "x"}}"#, "response_format.json_schema.schema", "schema"),
         (#""response_format": {"type": "xml"}"#, "response_format.type", "xml"),
         (#""response_format": "json""#, "response_format", "type"),
-        (#""grammar": "root ::= \"a"#, "grammar", "1:10"),
+        (#""grammar": "root ::= \"a""#, "grammar", "1:10"),
         (#""grammar": "root ::= missing""#, "grammar", "missing"),
         (#""grammar": 5"#, "grammar", "string"),
         (#""grammar": "root ::= \"a\"", "response_format": {"type": "json_object"}"#, "grammar", "not both"),

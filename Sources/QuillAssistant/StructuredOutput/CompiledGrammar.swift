@@ -68,10 +68,12 @@ public final class CompiledGrammar: Sendable {
     }
 
     public var ruleCount: Int { alternatives.count }
+    /// Number of elements (terminals, rule references and alternative ends) in the flat layout.
+    public var elementCount: Int { elements.count }
     /// Number of terminal positions (what per-position token masks are cached for).
     public var terminalCount: Int { elements.reduce(0) { $0 + ($1 <= -2 ? 1 : 0) } }
 
-    @inline(__always) func isTerminal(_ p: Int32) -> Bool { elements[Int(p)] <= -2 }
+    @inline(__always) public func isTerminal(_ p: Int32) -> Bool { elements[Int(p)] <= -2 }
     @inline(__always) func byteSet(at p: Int32) -> ByteSet { byteSets[Int(-elements[Int(p)] - 2)] }
 
     /// Refuses rules that can reach themselves without consuming a byte (`a ::= a "x" | …`).

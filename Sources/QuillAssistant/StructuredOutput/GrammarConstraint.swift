@@ -20,7 +20,12 @@ public struct GrammarConstraint: TokenConstraint {
         masker = GrammarTokenMasker(grammar: grammar, vocabulary: vocabulary)
     }
 
-    public func makeState() -> any TokenConstraintState { GrammarConstraintState(masker) }
+    public func makeState(endOfGeneration: Set<Int>) -> any TokenConstraintState {
+        GrammarConstraintState(masker, endOfGeneration: endOfGeneration)
+    }
+
+    /// A state whose end-of-generation ids are the vocabulary's.
+    public func makeState() -> GrammarConstraintState { GrammarConstraintState(masker) }
 }
 
 /// One sequence's parse state and its mask cache.
@@ -28,12 +33,16 @@ public final class GrammarConstraintState: TokenConstraintState {
     public let masker: GrammarTokenMasker
     let stacks: GrammarStacks
     public private(set) var state: Int32
+    /// Ids that end the sequence: allowed exactly where the grammar is complete.
+    public let endOfGeneration: Set<Int>
     private var masks: [Int32: TokenBitset] = [:]
     /// Masks kept per sequence before the cache is emptied (each is V/8 bytes).
     static let maxCachedMasks = 256
 
-    public init(_ masker: GrammarTokenMasker) {
+    /// `endOfGeneration`: the sequence's end ids (default: the vocabulary's).
+    public init(_ masker: GrammarTokenMasker, endOfGeneration: Set<Int>? = nil) {
         self.masker = masker
+        self.endOfGeneration = (endOfGeneration ?? masker.vocabulary.endOfGeneration).filter { $0 >= 0 && $0 < masker.vocabulary.size }
         stacks = GrammarStacks(masker.grammar)
         state = stacks.rootState()
     }
@@ -42,13 +51,18 @@ public final class GrammarConstraintState: TokenConstraintState {
     public func mask() -> TokenBitset {
         if let m = masks[state] { return m }
         if masks.count >= Self.maxCachedMasks { masks.removeAll(keepingCapacity: true) }
-        let m = masker.mask(stacks, state)
+        var m = masker.mask(stacks, state)
+        if stacks.isComplete(state) { for id in endOfGeneration { m.insert(id) } }
         masks[state] = m
         return m
     }
 
     /// The reference mask (every token tried), for tests and benchmarks.
-    public func naiveMask() -> TokenBitset { masker.naiveMask(stacks, state) }
+    public func naiveMask() -> TokenBitset {
+        var m = masker.naiveMask(stacks, state)
+        if stacks.isComplete(state) { for id in endOfGeneration { m.insert(id) } }
+        return m
+    }
 
     public func apply(to logits: inout [Float]) { mask().apply(to: &logits) }
 

@@ -43,6 +43,14 @@ final class GrammarStacks {
         state(for: [node(p, -1)])
     }
 
+    /// The state of the stack made of `positions` (top first) with no caller below the last: a real
+    /// stack cut to its top frames, what per-context mask caches start from.
+    func chainState(_ positions: [Int32]) -> Int32 {
+        var top: Int32 = -1
+        for p in positions.reversed() { top = node(p, top) }
+        return state(for: [top])
+    }
+
     /// The state of one real stack node (`node` must be a stack top of some state).
     func singleStackState(_ node: Int32) -> Int32 { state(for: [node]) }
 

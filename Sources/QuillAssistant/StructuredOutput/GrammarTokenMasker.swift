@@ -1,8 +1,10 @@
 // Which tokens a grammar allows next, per step, as XGrammar (Dong et al. 2024) splits the work: for each
-// terminal position of the grammar, one walk of the vocabulary trie from that position alone finds the
-// tokens it accepts whatever the enclosing stack ("context-independent", cached once per grammar and
-// vocabulary) and the few that run past the end of its rule ("uncertain"); a step then ORs the cached
-// sets of its stacks and checks only the uncertain tokens against the real stack. `naiveMask` tries
+// stack top (a terminal position with its callers' return positions, up to `contextDepth` frames), one
+// walk of the vocabulary trie from that cut stack finds the tokens it accepts whatever lies below
+// ("context-independent", cached once per grammar and vocabulary) and the few that run past the cut
+// ("uncertain"); a step then ORs the cached sets of its stacks and checks only the uncertain tokens
+// against the real stack. A few frames, not one, because JSON's small rules (whitespace, a string's
+// closing quote) would leave half the vocabulary uncertain. `naiveMask` tries
 // every token instead and is kept beside it as the reference.
 import Foundation
 
@@ -11,14 +13,16 @@ public final class GrammarTokenMasker: @unchecked Sendable {
     public let grammar: CompiledGrammar
     public let vocabulary: TokenVocabulary
 
-    struct PositionMask {
-        var accepted: TokenBitset
+    public struct PositionMask: Sendable {
+        public var accepted: TokenBitset
         /// Ids, in trie (byte) order, whose bytes may leave the position's rule: checked per stack.
-        var uncertain: [Int32]
+        public var uncertain: [Int32]
     }
 
     private let lock = NSLock()
-    private var positions: [Int32: PositionMask] = [:]
+    private var positions: [[Int32]: PositionMask] = [:]
+    /// Frames of a stack's top that key its cached mask.
+    static let contextDepth = 3
     /// Stacks for the per-position walks (frames with no caller), reused across positions.
     private let frames: GrammarStacks
 
@@ -31,23 +35,28 @@ public final class GrammarTokenMasker: @unchecked Sendable {
     /// Positions whose masks have been computed so far.
     public var cachedPositionCount: Int { lock.lock(); defer { lock.unlock() }; return positions.count }
 
-    func positionMask(_ p: Int32) -> PositionMask {
+    /// The cached mask of terminal position `p` (computed on first use).
+    @discardableResult
+    public func positionMask(_ p: Int32) -> PositionMask { contextMask([p]) }
+
+    /// The cached mask of a stack cut to the frames `key` (top first: positions, then return positions).
+    func contextMask(_ key: [Int32]) -> PositionMask {
         lock.lock()
         defer { lock.unlock() }
-        if let m = positions[p] { return m }
-        let m = computePositionMask(p)
-        positions[p] = m
+        if let m = positions[key] { return m }
+        let m = computeMask(key)
+        positions[key] = m
         return m
     }
 
-    /// One preorder walk of the trie from the lone frame at `p` (see the file comment).
-    private func computePositionMask(_ p: Int32) -> PositionMask {
+    /// One preorder walk of the trie from the cut stack `key` (see the file comment).
+    private func computeMask(_ key: [Int32]) -> PositionMask {
         let v = vocabulary
         var accepted = TokenBitset(count: v.size)
         var uncertain: [Int32] = []
         var states = [Int32](repeating: 0, count: v.maxDepth + 1)
         var poppedBefore = [Bool](repeating: false, count: v.maxDepth + 1)
-        states[0] = frames.frameState(position: p)
+        states[0] = frames.chainState(key)
         var i = 0
         let n = v.nodeCount
         while i < n {
@@ -73,13 +82,18 @@ public final class GrammarTokenMasker: @unchecked Sendable {
         return PositionMask(accepted: accepted, uncertain: uncertain)
     }
 
-    /// The allowed tokens in `state` of `stacks` (end of generation where the grammar is complete).
+    /// The tokens whose bytes `state` of `stacks` allows (end-of-generation ids are the caller's).
     func mask(_ stacks: GrammarStacks, _ state: Int32) -> TokenBitset {
         let v = vocabulary
         var mask = TokenBitset(count: v.size)
         var depthStates = [Int32](repeating: 0, count: v.maxDepth + 1)
         for node in stacks.stacks[Int(state)] where node >= 0 {
-            let entry = positionMask(stacks.position[Int(node)])
+            var key: [Int32] = [], frame = node
+            while frame >= 0 && key.count < Self.contextDepth {
+                key.append(stacks.position[Int(frame)])
+                frame = stacks.parent[Int(frame)]
+            }
+            let entry = contextMask(key)
             mask.formUnion(entry.accepted)
             guard !entry.uncertain.isEmpty else { continue }
             // Uncertain tokens come sorted, so consecutive ones share prefixes: keep the state per depth.
@@ -103,7 +117,6 @@ public final class GrammarTokenMasker: @unchecked Sendable {
                 if alive { mask.insert(Int(t)) }
             }
         }
-        if stacks.isComplete(state) { for id in v.endOfGeneration { mask.insert(id) } }
         return mask
     }
 
@@ -119,7 +132,6 @@ public final class GrammarTokenMasker: @unchecked Sendable {
             }
             if s != GrammarStacks.dead { mask.insert(id) }
         }
-        if stacks.isComplete(state) { for id in v.endOfGeneration { mask.insert(id) } }
         return mask
     }
 }

@@ -110,7 +110,7 @@ public struct JSONSchemaCompiler {
         "object": ["properties", "required", "additionalProperties"],
         "array": ["items", "minItems", "maxItems"],
         "string": ["minLength", "maxLength"],
-        "number": [], "integer": [], "boolean": [], "null": [],
+        "number": ["minimum", "exclusiveMinimum"], "integer": ["minimum", "exclusiveMinimum"], "boolean": [], "null": [],
     ]
 
     private func checkKeywords(_ keys: Set<String>, types: [String], path: String) throws(JSONSchemaError) {
@@ -141,13 +141,42 @@ public struct JSONSchemaCompiler {
             if lo == 0 && hi == nil { return use("string") }
             _ = use("char")
             return JSONGrammarRules.string(min: lo, max: hi)
-        case "number": return use("number")
-        case "integer": return use("integer")
+        case "number", "integer": return try numeric(type, m, path: path)
         case "boolean": return .alternation([.literal("true"), .literal("false")])
         case "null": return .literal("null")
         case "array": return try array(m, path: path)
         default: return try object(m, path: path)
         }
+    }
+
+    /// Numbers, with the lower bounds that cost nothing to express: integers ≥ 0 or ≥ 1, numbers ≥ 0.
+    private mutating func numeric(_ type: String, _ m: [String: JSONValue], path: String) throws(JSONSchemaError) -> E {
+        var bound: Double?, keyword = "minimum"
+        if let v = m["minimum"] { bound = v.doubleValue }
+        if let v = m["exclusiveMinimum"] {
+            keyword = "exclusiveMinimum"
+            guard let x = v.doubleValue else { throw JSONSchemaError(path: path, keyword: keyword, "'exclusiveMinimum' must be a number") }
+            bound = type == "integer" ? x.rounded(.down) + 1 : (x < 0 ? x : .nan)
+        }
+        guard let low = bound else {
+            if m["minimum"] != nil { throw JSONSchemaError(path: path, keyword: "minimum", "'minimum' must be a number") }
+            return use(type)
+        }
+        let digit = E.characterClass(ranges: [48...57], negated: false)
+        let nonZero = E.characterClass(ranges: [49...57], negated: false)
+        let positive = E.sequence([nonZero, .repetition(digit, min: 0, max: 15)])
+        if type == "integer" {
+            if low <= 0 && low > -1 { return .alternation([.literal("0"), positive]) }
+            if low > 0 && low <= 1 { return positive }
+        } else if low == 0 {
+            _ = use("integer")
+            return .sequence([.alternation([.literal("0"), positive]),
+                              .optional(.sequence([.literal("."), .repetition(digit, min: 1, max: 16)])),
+                              .optional(.sequence([JSONGrammarRules.chars("eE"), .optional(JSONGrammarRules.chars("+-")),
+                                                   .repetition(digit, min: 1, max: 3)]))])
+        }
+        throw JSONSchemaError(path: path, keyword: keyword,
+                              "'\(keyword)' here is not supported: only integers ≥ 0 or ≥ 1 and numbers ≥ 0 can be constrained")
     }
 
     private mutating func array(_ m: [String: JSONValue], path: String) throws(JSONSchemaError) -> E {
