@@ -69,6 +69,11 @@ CASES = [
      ['{"count":0,"id":1,"weight":0}', '{"count":12,"id":7,"weight":2.5e-3}', '{"count":3,"id":40,"weight":0.25}',
       '{"count":-1,"id":1,"weight":0}', '{"count":0,"id":0,"weight":0}', '{"count":0,"id":1,"weight":-0.5}',
       '{"count":1.5,"id":1,"weight":1}']),
+    ("anchored patterns", {"type": "array", "items": {"anyOf": [
+        {"type": "string", "pattern": "^[A-Z]{3}-\\d{2,4}$"}, {"type": "string", "pattern": "^(ab|cd)+x?$"},
+        {"type": "string", "pattern": "^[^a-z]\\.é$"}]}},
+     ['["ABC-12","XYZ-1234"]', '["abcdab","cdx"]', '["Q.é","7.é"]', '[]',
+      '["AB-12"]', '["ABC-1"]', '["abc"]', '["ab","x"]', '["q.é"]', '["Q.e"]', '["ABC-12345"]']),
     ("array of enums with minItems", {"type": "array", "items": {"enum": ["x", "y"]}, "minItems": 2, "maxItems": 2},
      ['["x","y"]', '["y","y"]', '["x"]', '["x","y","x"]', '["z","x"]']),
 ]

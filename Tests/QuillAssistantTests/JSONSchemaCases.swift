@@ -661,6 +661,74 @@ enum JSONSchemaCases {
   ]
  },
  {
+  "name": "anchored patterns",
+  "schema": {
+   "type": "array",
+   "items": {
+    "anyOf": [
+     {
+      "type": "string",
+      "pattern": "^[A-Z]{3}-\\d{2,4}$"
+     },
+     {
+      "type": "string",
+      "pattern": "^(ab|cd)+x?$"
+     },
+     {
+      "type": "string",
+      "pattern": "^[^a-z]\\.é$"
+     }
+    ]
+   }
+  },
+  "instances": [
+   {
+    "text": "[\"ABC-12\",\"XYZ-1234\"]",
+    "valid": true
+   },
+   {
+    "text": "[\"abcdab\",\"cdx\"]",
+    "valid": true
+   },
+   {
+    "text": "[\"Q.é\",\"7.é\"]",
+    "valid": true
+   },
+   {
+    "text": "[]",
+    "valid": true
+   },
+   {
+    "text": "[\"AB-12\"]",
+    "valid": false
+   },
+   {
+    "text": "[\"ABC-1\"]",
+    "valid": false
+   },
+   {
+    "text": "[\"abc\"]",
+    "valid": false
+   },
+   {
+    "text": "[\"ab\",\"x\"]",
+    "valid": false
+   },
+   {
+    "text": "[\"q.é\"]",
+    "valid": false
+   },
+   {
+    "text": "[\"Q.e\"]",
+    "valid": false
+   },
+   {
+    "text": "[\"ABC-12345\"]",
+    "valid": false
+   }
+  ]
+ },
+ {
   "name": "array of enums with minItems",
   "schema": {
    "type": "array",

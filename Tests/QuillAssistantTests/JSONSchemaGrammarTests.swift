@@ -55,7 +55,10 @@ struct JSONSchemaGrammarTests {
         (#"{"type": "number", "exclusiveMinimum": 0}"#, "exclusiveMinimum", "#"),
         (#"{"type": "integer", "maximum": 9}"#, "maximum", "#"),
         (#"{"type": "object", "properties": {"a": {"type": "string", "format": "email"}}}"#, "format", "#/properties/a"),
-        (#"{"type": "string", "pattern": "^a+$"}"#, "pattern", "#"),
+        (#"{"type": "string", "pattern": "a+"}"#, "pattern", "#"),
+        (#"{"type": "string", "pattern": "^a\\Db$"}"#, "pattern", "#"),
+        (#"{"type": "string", "pattern": "^[\"]$"}"#, "pattern", "#"),
+        (#"{"type": "string", "pattern": "^(a$"}"#, "pattern", "#"),
         (#"{"type": "array", "uniqueItems": true}"#, "uniqueItems", "#"),
         (#"{"allOf": [{"type": "string"}, {"maxLength": 3}]}"#, "allOf", "#"),
         (#"{"type": "object", "required": ["x"]}"#, "required", "#"),
@@ -121,6 +124,7 @@ enum SchemaValidator {
             let n = str.unicodeScalars.count
             if let lo = m["minLength"]?.intValue, n < lo { return false }
             if let hi = m["maxLength"]?.intValue, n > hi { return false }
+            if let pattern = m["pattern"]?.stringValue, str.range(of: pattern, options: .regularExpression) == nil { return false }
         case .array(let items):
             if let lo = m["minItems"]?.intValue, items.count < lo { return false }
             if let hi = m["maxItems"]?.intValue, items.count > hi { return false }

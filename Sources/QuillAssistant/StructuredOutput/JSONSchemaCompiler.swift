@@ -109,7 +109,7 @@ public struct JSONSchemaCompiler {
     private static let keywordsByType: [String: Set<String>] = [
         "object": ["properties", "required", "additionalProperties"],
         "array": ["items", "minItems", "maxItems"],
-        "string": ["minLength", "maxLength"],
+        "string": ["minLength", "maxLength", "pattern"],
         "number": ["minimum", "exclusiveMinimum"], "integer": ["minimum", "exclusiveMinimum"], "boolean": [], "null": [],
     ]
 
@@ -138,6 +138,13 @@ public struct JSONSchemaCompiler {
         case "string":
             let lo = try count(m, "minLength", path: path) ?? 0, hi = try count(m, "maxLength", path: path)
             if let hi, hi < lo { throw JSONSchemaError(path: path, keyword: "maxLength", "maxLength \(hi) is below minLength \(lo)") }
+            if let pattern = m["pattern"] {
+                guard let text = pattern.stringValue else { throw JSONSchemaError(path: path, keyword: "pattern", "'pattern' must be a string") }
+                guard lo == 0 && hi == nil else {
+                    throw JSONSchemaError(path: path, keyword: "pattern", "'pattern' together with minLength/maxLength is not supported")
+                }
+                return .sequence([.literal("\""), try JSONSchemaPattern.contents(text, path: path), .literal("\"")])
+            }
             if lo == 0 && hi == nil { return use("string") }
             _ = use("char")
             return JSONGrammarRules.string(min: lo, max: hi)
