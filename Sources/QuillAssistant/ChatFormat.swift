@@ -63,11 +63,19 @@ public struct ChatFormat: Sendable {
         if let i = messages.firstIndex(where: { !Self.roles.contains($0.role) }) {
             throw ChatFormatError.invalidRole(index: i, role: messages[i].role)
         }
+        let encoder = ChatPromptEncoder(template: template, tokenizer: tokenizer, options: options)
         do {
-            return try ChatPromptEncoder(template: template, tokenizer: tokenizer, options: options).encode(messages)
+            return try encoder.encode(messages)
         } catch let e as ChatPromptError {
             throw e
         } catch {
+            // Many templates concatenate `message.content` and fail on the null content an assistant
+            // tool-call turn carries (OpenAI clients send it); render those turns with empty text instead,
+            // as llama.cpp does for templates that cannot take null content.
+            if messages.contains(where: { $0.content == nil }),
+               let prompt = try? encoder.encode(messages.map { m in var m = m; m.content = m.content ?? ""; return m }) {
+                return prompt
+            }
             throw ChatFormatError.templateFailed("\(error)")
         }
     }

@@ -116,3 +116,17 @@ struct JinjaChatTemplateTests {
         #expect(try template.render(conversation, options: .init()) == (try ChatMLTemplate().render(conversation, options: .init())))
     }
 }
+
+@Suite("Chat format with null content")
+struct ChatFormatNullContentTests {
+    /// A template that concatenates content fails on a null tool-call turn in jinja2 as in Quill; the
+    /// format renders such a turn with empty text rather than refusing the conversation.
+    @Test func nullContentTurnsRenderAsEmptyText() throws {
+        let source = "{% for m in messages %}{{ '<' + m.role + '>' + m.content + '</>' }}{% endfor %}"
+        let template = try JinjaChatTemplate(source: source)
+        let messages = [ChatMessage.user("Hi"), ChatMessage(role: "assistant", content: nil)]
+        #expect(throws: (any Error).self) { try template.render(messages, options: .init()) }
+        let filled = [ChatMessage.user("Hi"), ChatMessage(role: "assistant", content: "")]
+        #expect(try template.render(filled, options: .init()) == "<user>Hi</><assistant></>")
+    }
+}
