@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "QuillTrainingTests", dependencies: ["QuillTraining", "TestSupport"]),
         .testTarget(name: "QuillGenerationTests", dependencies: ["QuillGeneration", "TestSupport"]),
         .testTarget(name: "QuillAssistantTests", dependencies: [
-            "QuillAssistant", "QuillModels", "QuillFormats", "TestSupport",
+            "QuillAssistant", "QuillModels", "QuillFormats", "QuillTensor", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ], resources: [.copy("Fixtures")]),
         .testTarget(name: "QuillTests", dependencies: ["Quill", "TestSupport"]),

@@ -119,14 +119,22 @@ struct JinjaChatTemplateTests {
 
 @Suite("Chat format with null content")
 struct ChatFormatNullContentTests {
-    /// A template that concatenates content fails on a null tool-call turn in jinja2 as in Quill; the
-    /// format renders such a turn with empty text rather than refusing the conversation.
+    /// A template that concatenates `m.content` fails on the null content of an assistant tool-call turn
+    /// (jinja2 raises TypeError there too); ChatFormat renders that turn with empty text instead.
     @Test func nullContentTurnsRenderAsEmptyText() throws {
         let source = "{% for m in messages %}{{ '<' + m.role + '>' + m.content + '</>' }}{% endfor %}"
-        let template = try JinjaChatTemplate(source: source)
         let messages = [ChatMessage.user("Hi"), ChatMessage(role: "assistant", content: nil)]
-        #expect(throws: (any Error).self) { try template.render(messages, options: .init()) }
-        let filled = [ChatMessage.user("Hi"), ChatMessage(role: "assistant", content: "")]
-        #expect(try template.render(filled, options: .init()) == "<user>Hi</><assistant></>")
+        #expect(throws: (any Error).self) { try JinjaChatTemplate(source: source).render(messages, options: .init()) }
+        let format = ChatFormat(model: try JinjaChatTemplateTests.tinyModel(template: source))
+        let prompt = try format.encode(messages)
+        #expect(prompt.text == "<user>Hi</><assistant></>")
+        #expect(prompt.tokens == Array("<user>Hi</><assistant></>".utf8).map(Int.init))   // byte tokenizer
+    }
+
+    /// A template failing for another reason is still refused, naming the template.
+    @Test func otherTemplateFailuresStayErrors() throws {
+        let source = "{{ raise_exception('no assistant turns') if messages[-1].role == 'assistant' else '' }}"
+        let format = ChatFormat(model: try JinjaChatTemplateTests.tinyModel(template: source))
+        #expect(throws: ChatFormatError.self) { try format.encode([.user("Hi"), ChatMessage(role: "assistant", content: nil)]) }
     }
 }

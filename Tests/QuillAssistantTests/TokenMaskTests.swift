@@ -5,22 +5,10 @@
 import Foundation
 import QuillFormats
 import QuillModels
+import QuillTensor
 import TestSupport
 import Testing
 @testable import QuillAssistant
-
-/// SplitMix64: a deterministic generator for the random walks.
-struct WalkRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
 
 enum MaskFixtures {
     /// Every byte, then pieces of JSON texts (2–6 bytes, cut anywhere, so many split a UTF-8
@@ -49,12 +37,12 @@ enum MaskFixtures {
     static func walk(_ grammar: CompiledGrammar, _ vocabulary: TokenVocabulary, seed: UInt64, steps: Int,
                      check: (GrammarConstraintState) -> Void) {
         let state = GrammarConstraint(grammar: grammar, vocabulary: vocabulary).makeState()
-        var rng = WalkRandom(state: seed)
+        var rng = RandomGenerator(seed: seed)            // Quill's one seeded generator
         for _ in 0..<steps {
             check(state)
             let allowed = state.mask().members.filter { !vocabulary.endOfGeneration.contains($0) }
             guard !allowed.isEmpty else { return }
-            state.accept(allowed[rng.below(allowed.count)])
+            state.accept(allowed[Int.random(in: 0..<allowed.count, using: &rng)])
         }
     }
 }

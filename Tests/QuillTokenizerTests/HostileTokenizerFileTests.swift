@@ -6,16 +6,9 @@ import Foundation
 import Testing
 @testable import QuillTokenizer
 
-/// SplitMix64: the same mutations on every run.
-struct MutationRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Draws for the mutations, from the target's one seeded generator (SemanticsTests.swift): the same
+/// mutations on every run.
+extension SeededGenerator {
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
     mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
 }
@@ -41,7 +34,7 @@ struct HostileTokenizerFileTests {
     }
 
     /// One structural mutation of a parsed tokenizer.json.
-    static func mutate(_ json: inout [String: Any], _ rng: inout MutationRandom) {
+    static func mutate(_ json: inout [String: Any], _ rng: inout SeededGenerator) {
         var model = json["model"] as? [String: Any] ?? [:]
         switch rng.below(12) {
         case 0, 1:
@@ -83,7 +76,7 @@ struct HostileTokenizerFileTests {
     }
 
     /// Byte damage: invalid UTF-8 spliced in, or the file cut short.
-    static func damageBytes(_ data: Data, _ rng: inout MutationRandom) -> Data {
+    static func damageBytes(_ data: Data, _ rng: inout SeededGenerator) -> Data {
         var bytes = [UInt8](data)
         if rng.below(2) == 0 {
             bytes.insert(contentsOf: rng.pick([[0xFF], [0xC3], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x00]]),
@@ -102,7 +95,7 @@ struct HostileTokenizerFileTests {
     @Test(.timeLimit(.minutes(1)), arguments: jsonFiles)
     func mutatedTokenizerJSONNeverCrashes(_ path: String) throws {
         let original = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
-        var rng = MutationRandom(state: UInt64(path.utf8.count) &* 7919)
+        var rng = SeededGenerator(state: UInt64(path.utf8.count) &* 7919)
         var loaded = 0, refused = 0
         let start = Date()
         let rounds = path.contains("MiniLM") ? 15 : 60     // its 30k-entry JSON is slow to re-serialize
@@ -125,7 +118,7 @@ struct HostileTokenizerFileTests {
             lines.append("\(Data(word.utf8).base64EncodedString()) \(256 + k)")
         }
         #expect(Self.tryLoad(Data(lines.joined(separator: "\n").utf8), name: "ok.tiktoken"))
-        var rng = MutationRandom(state: 42)
+        var rng = SeededGenerator(state: 42)
         var refused = 0
         for _ in 0..<60 {
             var damaged = lines
