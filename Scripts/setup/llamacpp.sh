@@ -8,6 +8,9 @@
 #         LLAMA_CPP_LIB_PATH=PEERS_DIR/llama.cpp/build/bin PEERS_DIR/venv/bin/python Scripts/reference/...
 set -euo pipefail
 PEERS=${1:-/work/peers}
+SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+# A system CMake: the sdist's metadata step (scikit-build-core) and the build both need one >= 3.21.
+command -v cmake >/dev/null || { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq cmake; }
 mkdir -p "$PEERS"
 cd "$PEERS"
 [ -f llama_cpp_python-0.3.36.tar.gz ] || python3 -m pip download --no-deps -q -d . llama-cpp-python==0.3.36
