@@ -52,16 +52,16 @@ public struct Toolbox: Sendable {
         BuiltinTool(definition: ToolDefinition(
             name: "current_datetime", description: "The current date, time and day of the week.",
             parameters: schema(#"{"type": "object", "properties": {"timezone": {"type": "string", "description": "IANA time zone such as Europe/Paris; default: local time"}}}"#))) { arguments in
-            var zone = TimeZone.current
+            var zone = TimeZone.current, zoneName = TimeZone.current.identifier
             if let name = arguments["timezone"]?.stringValue, !name.isEmpty {
                 guard let z = TimeZone(identifier: name) else { throw ToolboxError("unknown time zone '\(name)'") }
-                zone = z
+                zone = z; zoneName = name                  // as asked: Foundation calls UTC "GMT"
             }
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.timeZone = zone
             formatter.dateFormat = "EEEE yyyy-MM-dd HH:mm:ss"
-            return formatter.string(from: now()) + " (\(zone.identifier))"
+            return formatter.string(from: now()) + " (\(zoneName))"
         }
     }
 

@@ -71,7 +71,7 @@ public struct ToolUse: Sendable {
             _ = try prompter.format.grammar(for: tools, parallel: false)
         } catch {
             let malformed: Set<String> = ["type", "enum", "$ref", "anyOf", "oneOf", "allOf", "properties", "required", "items"]
-            if error.keyword.map { malformed.contains($0) } ?? true { throw error }
+            if error.keyword.map({ malformed.contains($0) }) ?? true { throw error }
         }
     }
 
