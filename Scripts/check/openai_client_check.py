@@ -20,6 +20,7 @@ import openai
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from quill_server import ROOT, QuillServer, default_model, default_quill  # noqa: E402
+from openai_tool_checks import run_tool_checks  # noqa: E402
 
 KEY = "sk-quill-check"
 results = []
@@ -57,6 +58,13 @@ def raw_sse(base_url, path, body, headers=None):
     for e in events:
         expect(e.startswith("data: "), f"an SSE event does not start with 'data: ': {e[:80]!r}")
     return [e[len("data: "):] for e in events]
+
+
+def post_json(url, body):
+    """POSTs `body` as JSON and returns the parsed answer."""
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as r:
+        return json.loads(r.read())
 
 
 def main():
@@ -337,6 +345,11 @@ def run_checks(server, strict, embedder, legacy_python):
                 raise AssertionError("unknown model accepted")
             except openai.NotFoundError as e:
                 expect(e.status_code == 404 and e.code == "model_not_found" and e.param == "model", f"{e.code} {e.param}")
+
+    if "SmolLM2" in os.path.basename(server.command[server.command.index("--model") + 1]):
+        run_tool_checks(check, expect, client, model_id, server.base_url, post_json)
+    else:
+        print("SKIP tool checks: they need a chat model with a few thousand positions (SmolLM2, from Scripts/setup/fetch_assets.sh)")
 
     strict_ok = openai.OpenAI(base_url=strict.base_url + "/v1", api_key=KEY, max_retries=0, timeout=120)
 

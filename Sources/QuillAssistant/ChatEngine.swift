@@ -22,6 +22,8 @@ public final class ChatEngine: @unchecked Sendable {
     }
 
     public let format: ChatFormat
+    /// How tools reach this model's prompt and the call format it writes.
+    public let toolPrompter: ToolPrompter
     public let scheduler: BatchScheduler
     public var tokenizer: any Tokenizer { format.tokenizer }
     /// Positions one answer's prompt and completion may fill together.
@@ -34,6 +36,7 @@ public final class ChatEngine: @unchecked Sendable {
     public init(model: GenerationModel, slots: Int = 1, contextLength: Int? = nil, cacheType: KVCacheType = .f32,
                 prefixCacheSize: Int = 1, maxQueued: Int = 256) {
         format = ChatFormat(model: model)
+        toolPrompter = ToolPrompter(chatFormat: format, templateSource: model.chatTemplate)
         scheduler = BatchScheduler(model: model.model, tokenizer: model.tokenizer, maxBatchSize: max(1, slots),
                                    cacheType: cacheType, prefixCacheSize: prefixCacheSize,
                                    contextLength: contextLength ?? model.model.defaultCacheCapacity, maxQueued: maxQueued)

@@ -48,10 +48,12 @@ public final class ChatLoop: @unchecked Sendable {
 
     public let engine: ChatEngine
     public let settings: ChatSettings
-    public private(set) var conversation: Conversation
+    public internal(set) var conversation: Conversation
     /// Turns left out of the last prompt to fit the context.
-    public private(set) var droppedTurns = 0
-    private let terminal: any ChatTerminal
+    public internal(set) var droppedTurns = 0
+    /// Tools the model may call in each turn (ChatLoop+Tools runs them); nil: plain answers.
+    public var toolbox: Toolbox?
+    let terminal: any ChatTerminal
     private let lock = NSLock()
     private var answering: Task<Void, Never>?
     private var interruptArmed = false
@@ -115,6 +117,7 @@ public final class ChatLoop: @unchecked Sendable {
     /// it before an interrupt, too) join the conversation. Returns the turn's usage, nil on an error.
     @discardableResult
     public func ask(_ text: String) async -> ChatUsage? {
+        if let toolbox, !toolbox.tools.isEmpty { return await askWithTools(text, toolbox: toolbox) }
         var next = conversation
         next.append(.user(text))
         let reply: ChatEngine.Reply
@@ -143,8 +146,9 @@ public final class ChatLoop: @unchecked Sendable {
         return outcome.usage
     }
 
-    /// Streams one answer to the terminal in a task that ``interrupt()`` can cancel.
-    private func stream(_ reply: ChatEngine.Reply) async -> (text: String, usage: ChatUsage, error: (any Error)?) {
+    /// Streams one answer to the terminal in a task that ``interrupt()`` can cancel; `shown` picks what
+    /// of each piece is written (the tool loop holds call markup back).
+    func stream(_ reply: ChatEngine.Reply, shown: (@Sendable (String) -> String)? = nil) async -> (text: String, usage: ChatUsage, error: (any Error)?) {
         let box = OutcomeBox(promptTokens: reply.promptTokens)
         let task = Task { [terminal] in
             do {
@@ -153,7 +157,8 @@ public final class ChatLoop: @unchecked Sendable {
                     box.meter.record(event)
                     if case .text(let piece) = event {
                         box.text += piece
-                        terminal.write(piece, kind: .answer)
+                        let visible = shown?(piece) ?? piece
+                        if !visible.isEmpty { terminal.write(visible, kind: .answer) }
                     }
                 }
             } catch { box.error = error }

@@ -32,7 +32,7 @@ struct ChatChunkEncoder: ChunkEncoder {
         self.requestStart = start
     }
 
-    private func chunk(_ choices: [ChatCompletionChunk.Choice], usage: Usage? = nil) throws -> ByteBuffer {
+    func chunk(_ choices: [ChatCompletionChunk.Choice], usage: Usage? = nil) throws -> ByteBuffer {
         try JSONBody.event(ChatCompletionChunk(id: id, created: created, model: model, systemFingerprint: fingerprint,
                                                choices: choices, usage: usage, writesUsage: includeUsage))
     }
@@ -53,15 +53,20 @@ struct ChatChunkEncoder: ChunkEncoder {
         case .text(let text):
             return [try chunk([.init(index: i, delta: .init(content: text), logprobs: takeLogprobs(i))])]
         case .finished(let reason, let s):
-            stats[i] = s
-            metrics?.recordGeneration(s)
-            var out: [ByteBuffer] = []
-            if !pendingLogprobs[i].isEmpty {                      // tokens whose text was cut by a stop string
-                out.append(try chunk([.init(index: i, delta: .init(content: ""), logprobs: takeLogprobs(i))]))
-            }
-            out.append(try chunk([.init(index: i, delta: .init(), finishReason: reason.apiName)]))
-            return out
+            return try finish(i, reason: reason.apiName, stats: s)
         }
+    }
+
+    /// The chunks that end choice `i` with the finish reason `reason` (an API name: stop, tool_calls…).
+    mutating func finish(_ i: Int, reason: String, stats s: GenerationStats) throws -> [ByteBuffer] {
+        stats[i] = s
+        metrics?.recordGeneration(s)
+        var out: [ByteBuffer] = []
+        if !pendingLogprobs[i].isEmpty {                          // tokens whose text was cut by a stop string
+            out.append(try chunk([.init(index: i, delta: .init(content: ""), logprobs: takeLogprobs(i))]))
+        }
+        out.append(try chunk([.init(index: i, delta: .init(), finishReason: reason)]))
+        return out
     }
 
     /// The usage chunk, when asked for.

@@ -9,14 +9,16 @@ struct ChatCompletionRequest: Decodable, Sendable {
         var content: String?
         var name: String?
         var toolCallID: String?
+        var toolCalls: [ToolCallWire]?
 
-        enum CodingKeys: String, CodingKey { case role, content, name, toolCallID = "tool_call_id" }
+        enum CodingKeys: String, CodingKey { case role, content, name, toolCallID = "tool_call_id", toolCalls = "tool_calls" }
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             role = try c.decode(String.self, forKey: .role)
             name = try c.decodeIfPresent(String.self, forKey: .name)
             toolCallID = try c.decodeIfPresent(String.self, forKey: .toolCallID)
+            toolCalls = try c.decodeIfPresent([ToolCallWire].self, forKey: .toolCalls)
             // A string, null or absent (an assistant turn that only calls tools), or a list of parts of
             // which the text ones are joined.
             if try !c.contains(.content) || c.decodeNil(forKey: .content) { content = nil } else if
@@ -60,7 +62,8 @@ struct ChatCompletionRequest: Decodable, Sendable {
     }
 
     var chatMessages: [ChatMessage] {
-        messages.map { ChatMessage(role: $0.role, content: $0.content, toolCallID: $0.toolCallID, name: $0.name) }
+        messages.map { ChatMessage(role: $0.role, content: $0.content, toolCalls: ($0.toolCalls ?? []).map(\.call),
+                                   toolCallID: $0.toolCallID, name: $0.name) }
     }
 }
 
@@ -84,7 +87,15 @@ struct ChatLogprobs: Encodable, Sendable {
 struct ChatCompletion: Encodable, Sendable {
     struct Message: Encodable, Sendable {
         var role = "assistant"
-        var content: String
+        /// Null when the answer is only tool calls.
+        var content: String?
+        var toolCalls: [ToolCallWire]?
+        enum CodingKeys: String, CodingKey { case role, content, toolCalls = "tool_calls" }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(role, forKey: .role); try c.encode(content, forKey: .content)
+            try c.encodeIfPresent(toolCalls, forKey: .toolCalls)
+        }
     }
     struct Choice: Encodable, Sendable {
         var index: Int
@@ -115,6 +126,8 @@ struct ChatCompletionChunk: Encodable, Sendable {
     struct Delta: Encodable, Sendable {
         var role: String?
         var content: String?
+        var toolCalls: [ToolCallDelta]?
+        enum CodingKeys: String, CodingKey { case role, content, toolCalls = "tool_calls" }
     }
     struct Choice: Encodable, Sendable {
         var index: Int

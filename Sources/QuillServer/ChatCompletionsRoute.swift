@@ -21,7 +21,9 @@ struct ChatCompletionsRoute {
         let served = routes.served
         try served.check(model: body.model)
         let retrieved = try await routes.retrieval?.augment(body.chatMessages, request: body.rag)
-        let prompt = try served.chatPrompt(retrieved?.messages ?? body.chatMessages)
+        let document = try await JSONBody.document(of: request)
+        let tools = try ToolRequest(in: document, prompter: served.toolPrompter)
+        let prompt = try served.chatPrompt(retrieved?.messages ?? body.chatMessages, tools: tools.use)
         let limitParam = body.maxCompletionTokens != nil ? "max_completion_tokens" : "max_tokens"
         let maxTokens = body.maxCompletionTokens ?? body.maxTokens ?? max(1, served.contextLength - prompt.count)
         guard maxTokens >= 1 else { throw OpenAIError.invalidRequest("\(limitParam) must be at least 1, got \(maxTokens).", param: limitParam) }
@@ -29,7 +31,7 @@ struct ChatCompletionsRoute {
         var choices = try body.sampling.parameters(maxTokens: maxTokens, extraStops: served.templateStops, logprobs: wantsLogprobs,
                                                    topLogprobs: body.topLogprobs ?? 0, vocabularySize: served.vocabularySize)
             .map(served.format.parameters)                       // + the model's declared end-of-generation ids
-        let constraint = try ResponseFormat.constraint(in: try await JSONBody.document(of: request), cache: served.grammars)
+        let constraint = try tools.constraint(cache: served.grammars) ?? ResponseFormat.constraint(in: document, cache: served.grammars)
         for i in choices.indices { choices[i].constraint = constraint }
         let streams = try served.submit(prompt: prompt, choices: choices, promptParam: "messages",
                                         retryAfter: routes.configuration.retryAfterSeconds)
@@ -40,7 +42,8 @@ struct ChatCompletionsRoute {
                                            choices: streams.count, includeUsage: body.sampling.includeUsage,
                                            promptTokens: prompt.count, wantsLogprobs: wantsLogprobs, metrics: routes.metrics,
                                            start: start, piece: { served.piece($0) })
-            return streamed(ChoiceStreams.merged(streams), encoder: encoder, request: request)
+            return streamed(ChoiceStreams.merged(streams), encoder: ToolCallChunkEncoder(encoder, tools: tools.use, choices: streams.count),
+                            request: request)
         }
         let results = try await request.body.consumeWithCancellationOnInboundClose { _ in
             try await ChoiceStreams.collect(streams, metrics: routes.metrics, start: start)
@@ -48,9 +51,10 @@ struct ChatCompletionsRoute {
         let completion = ChatCompletion(
             id: id, created: created, model: served.id,
             choices: results.enumerated().map { i, r in
-                ChatCompletion.Choice(index: i, message: .init(content: r.text),
-                                      logprobs: wantsLogprobs ? ChatLogprobs(content: r.logprobs.map { chatLogprob($0, piece: { served.piece($0) }) }) : nil,
-                                      finishReason: r.finishReason.apiName)
+                let answer = tools.answer(r.text, finish: r.finishReason)          // tool calls read out of the text
+                return ChatCompletion.Choice(index: i, message: answer.message,
+                                             logprobs: wantsLogprobs ? ChatLogprobs(content: r.logprobs.map { chatLogprob($0, piece: { served.piece($0) }) }) : nil,
+                                             finishReason: answer.finishReason)
             },
             usage: ChoiceStreams.usage(promptTokens: prompt.count, results.map(\.stats)), systemFingerprint: served.fingerprint,
             sources: retrieved.map { $0.sources.enumerated().map { RetrievalSource($0.offset + 1, $0.element) } })

@@ -21,6 +21,8 @@ final class ServedModel: @unchecked Sendable {
     let fingerprint: String
     /// Compiled response formats and grammars with their token-mask caches (structured output).
     let grammars: GrammarCache
+    /// How tools reach this model's prompt and the call format it writes (Hermes, Llama 3, Mistral…).
+    let toolPrompter: ToolPrompter
 
     init(model: GenerationModel, id: String, aliases: [String], slots: Int, contextLength: Int?, maxQueued: Int,
          prefixCacheSize: Int, cacheType: KVCacheType) {
@@ -32,6 +34,7 @@ final class ServedModel: @unchecked Sendable {
                                    cacheType: cacheType, prefixCacheSize: prefixCacheSize, contextLength: contextLength,
                                    maxQueued: maxQueued)
         format = ChatFormat(model: model)
+        toolPrompter = ToolPrompter(chatFormat: format, templateSource: model.chatTemplate)
         var hash: UInt32 = 2_166_136_261                                       // FNV-1a: stable across runs
         for byte in id.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
         fingerprint = "fp_quill_" + String(hash, radix: 16)
@@ -50,9 +53,16 @@ final class ServedModel: @unchecked Sendable {
 
     /// The prompt tokens for a conversation (ChatFormat: the template's control tokens as their special
     /// ids, message text never), its refusals as 400s naming the field.
-    func chatPrompt(_ messages: [ChatMessage]) throws -> [Int] {
+    func chatPrompt(_ messages: [ChatMessage], tools: ToolUse? = nil) throws -> [Int] {
         do {
-            return try format.encode(messages).tokens
+            guard let tools else { return try format.encode(messages).tokens }
+            if let i = messages.firstIndex(where: { !ChatFormat.roles.contains($0.role) }) {      // before rewriting shifts indices
+                throw ChatFormatError.invalidRole(index: i, role: messages[i].role)
+            }
+            var format = self.format
+            let prompt = tools.prompt(messages, options: format.options)
+            format.options = prompt.options
+            return try format.encode(prompt.messages).tokens
         } catch let e as ChatFormatError {
             switch e {
             case .noMessages: throw OpenAIError.invalidRequest("messages must hold at least one message.", param: "messages")

@@ -23,6 +23,7 @@ struct ChatCommand: AsyncParsableCommand {
           quill chat --model smollm2 --prompt "What is the capital of France?" --temperature 0
           quill chat --model path/to/model.gguf --price-per-million 0.60 --ctx-size 4096
           printf 'Hi\\nName a colour.\\n' | quill chat --model smollm2
+          quill chat --model smollm2 --tools docs/examples/tools.json --prompt "What is 17 * 23?"
         """)
 
     @Option(help: ArgumentHelp(stringLiteral: ModelLocator.help + " Default: $QUILL_MODEL, else shakespeare."))
@@ -40,6 +41,9 @@ struct ChatCommand: AsyncParsableCommand {
     @Option(name: .customLong("ctx-size"), help: "Context positions (default: the model's, at most 4096).") var contextSize: Int?
     @Option(name: .customLong("kv-type"), help: "KV cache storage: f32 or f16 (half the memory).") var kvType = "f32"
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Option(help: "Tools the model may call, run by quill: a JSON file listing built-in names or OpenAI tool definitions (current_datetime, calculator, search_documents). See docs/tools.md.")
+    var tools: String?
+    @Option(name: .customLong("rag-db"), help: "RAG index (quill rag index) that the search_documents tool searches.") var ragDB: String?
 
     func validate() throws {
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
@@ -77,7 +81,9 @@ struct ChatCommand: AsyncParsableCommand {
         let interactive = prompt == nil && StandardChatTerminal.inputIsTerminal
         let settings = ChatSettings(parameters: GenerationParameters(maxTokens: maxTokens, sampling: sampling),
                                     pricePerMillion: pricePerMillion, systemDate: systemDate, prompt: interactive ? "> " : "")
-        return ChatLoop(engine: engine, system: system, settings: settings, terminal: StandardChatTerminal())
+        let loop = ChatLoop(engine: engine, system: system, settings: settings, terminal: StandardChatTerminal())
+        if let tools { loop.toolbox = try Toolbox.load(file: tools, ragDB: ragDB) }
+        return loop
     }
 
     /// Ctrl-C goes to the loop instead of ending the process: it stops an answer, or warns, or leaves.

@@ -58,7 +58,12 @@ public final class GrammarCache: @unchecked Sendable {
 
     /// A constraint for `format`, compiled on first use. Throws `GrammarError` or `JSONSchemaError`.
     public func constraint(for format: OutputFormat) throws -> GrammarConstraint {
-        let key = format.cacheKey
+        try constraint(cacheKey: format.cacheKey, grammar: format.grammar)
+    }
+
+    /// A constraint for the grammar `grammar` builds, compiled on first use of `cacheKey` (a key that
+    /// names the grammar exactly, such as a tool-forcing grammar's format and schemas).
+    public func constraint(cacheKey key: String, grammar: () throws -> Grammar) throws -> GrammarConstraint {
         lock.lock()
         clock += 1
         if let hit = entries[key] {
@@ -67,7 +72,7 @@ public final class GrammarCache: @unchecked Sendable {
             return GrammarConstraint(hit.masker)
         }
         lock.unlock()
-        let compiled = try CompiledGrammar(format.grammar())
+        let compiled = try CompiledGrammar(grammar())
         let masker = GrammarTokenMasker(grammar: compiled, vocabulary: tokenVocabulary)
         lock.lock(); defer { lock.unlock() }
         if entries.count >= capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used })?.key {
