@@ -45,7 +45,8 @@ public struct Toolbox: Sendable {
 
     // MARK: The built-in tools
 
-    static func schema(_ text: String) -> JSONValue { try! JSONValue(parsing: Data(text.utf8)) }
+    /// A built-in tool's parameter schema from a JSON literal in this file; never called with input.
+    private static func schema(_ text: String) -> JSONValue { try! JSONValue(parsing: Data(text.utf8)) }
 
     /// `current_datetime`: the date, time and weekday now, in a time zone (default: the machine's).
     public static func dateTime(now: @escaping @Sendable () -> Date = { Date() }) -> BuiltinTool {
