@@ -6,6 +6,7 @@
 #include "qk_math.h"
 #include "qk_quant.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 
@@ -70,6 +71,11 @@ int qk_quant_best_isa(void) {
         else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                  __builtin_cpu_supports("f16c")) best = QK_ISA_AVX2;
         else best = QK_ISA_SCALAR;
+        // QUILL_ISA=scalar|avx2 caps the level, so a machine with AVX-512 can run the AVX2 and scalar
+        // paths end to end (tests, CI parity on older CPUs); it never raises it.
+        const char *cap = getenv("QUILL_ISA");
+        int want = !cap ? best : !strcmp(cap, "scalar") ? QK_ISA_SCALAR : !strcmp(cap, "avx2") ? QK_ISA_AVX2 : best;
+        if (want < best) best = want;
     }
     return best;
 #else

@@ -18,7 +18,9 @@ final class RawConnection {
 
     init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        // Generous: under `swift test` every other suite shares the two cores, and a stalled read only
+        // waits this long when the server never answers (a success returns as soon as the marker lands).
+        var timeout = timeval(tv_sec: 120, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -35,7 +37,7 @@ final class RawConnection {
         _ = request.withCString { Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
     }
 
-    /// Reads until `marker` has arrived `count` times (or the peer closes / 20 s pass); returns what was read.
+    /// Reads until `marker` has arrived `count` times (or the peer closes / 120 s pass); returns what was read.
     func read(until marker: String, count: Int = 1) -> String {
         var received = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)
