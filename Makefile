@@ -4,7 +4,7 @@ SWIFT      ?= swift
 QUILL      := .build/release/quill
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps assets build run test check-openai check-playground bench clean
+.PHONY: all deps assets build run test check-openai check-playground check-replicas bench clean
 
 all: build
 
@@ -56,6 +56,15 @@ check-playground: deps assets
 	@Scripts/setup/openai_check_venv.sh
 	$(SWIFT) build --product quill
 	.venv-check/bin/python Scripts/check/playground_browser.py --quill .build/debug/quill
+
+# Two replicas behind nginx, checked with the openai client (not part of `make test`: needs nginx,
+# which this target installs): Scripts/check/replicas_check.py, docs/deployment.md.
+check-replicas: deps assets
+	@command -v nginx >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx; }
+	@Scripts/setup/openai_check_venv.sh
+	$(SWIFT) build --product quill
+	python3 Scripts/check/deploy_files.py --quill .build/debug/quill
+	.venv-check/bin/python Scripts/check/replicas_check.py --quill .build/debug/quill
 
 bench: build
 	$(QUILL) bench train
