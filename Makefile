@@ -8,10 +8,16 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 all: build
 
+# OpenBLAS is required; Open MPI is optional (data-parallel training, its test skips without it) and
+# installed here so `make test` runs two real ranks; set QUILL_MPI=0 to build and test without it.
 deps:
 	@pkg-config --exists openblas 2>/dev/null || { \
 	  echo "installing libopenblas-dev"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenblas-dev pkg-config; }
+	@[ "$$QUILL_MPI" = 0 ] || { pkg-config --exists ompi-c 2>/dev/null && command -v mpirun >/dev/null; } || { \
+	  echo "installing Open MPI (libopenmpi-dev, openmpi-bin)"; \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenmpi-dev openmpi-bin; } \
+	    || echo "warning: Open MPI did not install; building without --distributed mpi"; }
 
 assets:
 	@$(FETCH)

@@ -2,12 +2,37 @@
 // Quill: a Swift-native LLM stack. Targets are layered as in ../shared/ARCHITECTURE.md:
 // lower targets never import higher ones.
 import PackageDescription
+import Foundation
 
 #if os(Linux)
 let blasDependency: [Target.Dependency] = ["CBLAS"]
 #else
 let blasDependency: [Target.Dependency] = []
 #endif
+
+/// Open MPI is optional at build time: data-parallel training (`--distributed mpi`) is built in when
+/// pkg-config finds `ompi-c` (Debian: libopenmpi-dev), unless QUILL_MPI=0. Installing it later needs
+/// a touch of this file so SwiftPM evaluates the manifest again.
+let openMPI: Bool = {
+    #if os(Linux)
+    if ProcessInfo.processInfo.environment["QUILL_MPI"] == "0" { return false }
+    let probe = Process()
+    probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    probe.arguments = ["pkg-config", "--exists", "ompi-c"]
+    probe.standardOutput = FileHandle.nullDevice
+    probe.standardError = FileHandle.nullDevice
+    guard (try? probe.run()) != nil else { return false }
+    probe.waitUntilExit()
+    return probe.terminationStatus == 0
+    #else
+    return false
+    #endif
+}()
+let mpiTargets: [Target] = openMPI
+    ? [.systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])])]
+    : []
+let mpiDependency: [Target.Dependency] = openMPI ? ["CMPI"] : []
+let mpiSettings: [SwiftSetting] = openMPI ? [.define("QUILL_MPI")] : []
 
 let package = Package(
     name: "Quill",
@@ -41,7 +66,8 @@ let package = Package(
         .target(name: "QuillFormats", dependencies: ["QuillTensor", "CQuillKernels"]),
         .target(name: "QuillModels", dependencies: ["QuillNN", "QuillFormats", "QuillTokenizer"]),
         .target(name: "QuillGeneration", dependencies: ["QuillModels", "QuillTokenizer"]),
-        .target(name: "QuillTraining", dependencies: ["QuillModels", "QuillTokenizer", "QuillFormats"]),
+        .target(name: "QuillTraining", dependencies: ["QuillModels", "QuillTokenizer", "QuillFormats"] + mpiDependency,
+                swiftSettings: mpiSettings),
         .target(name: "QuillAssistant", dependencies: [
             "QuillGeneration", "QuillModels", "QuillFormats", "QuillTokenizer", "QuillTensor",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -82,6 +108,6 @@ let package = Package(
             "QuillServer", "Quill", "QuillFormats", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-    ],
+    ] + mpiTargets,
     swiftLanguageModes: [.v5]
 )

@@ -28,19 +28,25 @@ public struct DataLoader {
         rng = RandomGenerator(seed: seed)
     }
 
-    public mutating func next() -> Batch {
+    /// The next batch; in a data-parallel run of `ranks` processes, rank `rank`'s share of it: every
+    /// rank draws the same `batchSize` windows and keeps rows rank·B/ranks ..< (rank+1)·B/ranks, so
+    /// the ranks together see exactly the batch one process would (`batchSize` divisible by `ranks`).
+    public mutating func next(rank: Int = 0, of ranks: Int = 1) -> Batch {
+        precondition(ranks >= 1 && batchSize % ranks == 0 && (0..<ranks).contains(rank), "DataLoader: bad rank split")
+        let share = batchSize / ranks, mine = rank * share..<(rank + 1) * share
         var inputs: [Int32] = [], targets: [Int32] = []
-        inputs.reserveCapacity(batchSize * time)
-        targets.reserveCapacity(batchSize * time)
-        for _ in 0..<batchSize {
+        inputs.reserveCapacity(share * time)
+        targets.reserveCapacity(share * time)
+        for row in 0..<batchSize {
             let start = rng.nextInt(below: shard.count - time)
+            guard mine.contains(row) else { continue }
             for i in start..<start + time {
                 inputs.append(shard[i])
                 targets.append(shard[i + 1])
             }
         }
         batchesDrawn += 1
-        return Batch(inputs: inputs, targets: targets, batchSize: batchSize, time: time)
+        return Batch(inputs: inputs, targets: targets, batchSize: share, time: time)
     }
 
     /// Restores the position saved in a checkpoint.

@@ -32,11 +32,19 @@ public final class Trainer {
     private let validation: TokenShard
     private let schedule: LearningRateSchedule
     private let parameters: [Tensor]
+    /// The data-parallel ranks (one process unless `--distributed mpi`); `config.batchSize` is the
+    /// global batch, split evenly over them.
+    public let gradients: GradientAllReduce
+    public var communicator: any Communicator { gradients.communicator }
 
     /// A fresh run (`resume == false`) or the continuation of the checkpoint in `output`.
     public init(config: TrainingConfig, output: URL, tokenizerName: String, vocabularySize: Int,
-                eosTokenID: Int?, resume: Bool) throws {
+                eosTokenID: Int?, resume: Bool, communicator: any Communicator = SingleProcess()) throws {
         try config.validate()
+        guard config.batchSize % communicator.size == 0 else {
+            throw TrainingError.invalidConfig("batch_size \(config.batchSize) is the global batch and must divide evenly over \(communicator.size) ranks")
+        }
+        gradients = GradientAllReduce(communicator: communicator)
         let dataDir = URL(fileURLWithPath: config.data)
         let train = try TokenShard(url: dataDir.appendingPathComponent("train.bin"))
         validation = try TokenShard(url: dataDir.appendingPathComponent("val.bin"))
@@ -70,6 +78,7 @@ public final class Trainer {
                           hyperparameters: .init(beta1: config.beta1, beta2: config.beta2, weightDecay: config.weightDecay))
         if resume { try Checkpoint.loadOptimizer(optimizer, from: checkpoint, step: state.step) }
         parameters = model.namedParameters.map(\.tensor)
+        if !resume { try gradients.broadcastFromRoot(parameters) }     // one starting point on every rank
         loader = try DataLoader(shard: train, batchSize: config.batchSize, time: config.sequenceLength, seed: 0)
         loader.restore(rng: state.loaderRNG, batchesDrawn: state.loaderBatches)
         schedule = LearningRateSchedule(maxLearningRate: config.learningRate, minLearningRate: config.minLearningRate,
@@ -86,7 +95,7 @@ public final class Trainer {
             model.zeroGradients()
             var lossSum: Float = 0
             for _ in 0..<config.gradientAccumulation {
-                let batch = loader.next()
+                let batch = loader.next(rank: communicator.rank, of: communicator.size)
                 let tape = GradientTape()
                 let loss = tape.record {
                     model.loss(batch.inputs, targets: batch.targets, batch: batch.batchSize, time: batch.time,
@@ -95,12 +104,14 @@ public final class Trainer {
                 lossSum += loss.scalars[0]
                 tape.backward(from: loss, seed: 1 / Float(config.gradientAccumulation))
             }
+            try gradients.average(parameters)
             // Clipping is fused into the AdamW pass: one sweep over the gradients instead of two.
             let norm = GradientClipping.globalNorm(parameters)
             let lr = schedule.learningRate(at: state.step)
             optimizer.update(learningRate: lr, gradientScale: GradientClipping.scale(forNorm: norm, maxNorm: config.gradientClip))
             state.step += 1
-            let meanLoss = lossSum / Float(config.gradientAccumulation)
+            let meanLoss = communicator.size == 1 ? lossSum / Float(config.gradientAccumulation)
+                : Float(try communicator.mean([Double(lossSum / Float(config.gradientAccumulation))])[0])
             state.trainLosses.append(LossPoint(step: state.step, loss: meanLoss))
             let seconds = Date().timeIntervalSince(started)
             state.elapsedSeconds += seconds
@@ -109,7 +120,7 @@ public final class Trainer {
                 validationLoss = try evaluate()
                 state.validationLosses.append(LossPoint(step: state.step, loss: validationLoss!))
             }
-            if state.step % config.checkpointInterval == 0 || state.step == end {
+            if communicator.isRoot && (state.step % config.checkpointInterval == 0 || state.step == end) {
                 try saveCheckpoint()
             }
             progress(TrainingProgress(step: state.step, maxSteps: config.maxSteps, loss: meanLoss, learningRate: lr,

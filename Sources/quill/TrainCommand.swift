@@ -44,6 +44,8 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("checkpoint-interval")) var checkpointInterval: Int?
     @Option var seed: UInt64?
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Option(help: "none, or mpi for data parallelism over `mpirun -np N quill train …` (--batch-size is the global batch).")
+    var distributed = "none"
     @Option(help: "After training, also write the model (HF files only) to this folder.") var export: String?
     @Option(name: .customLong("export-dtype"), help: "Storage type of the exported weights: f32, f16 or bf16.")
     var exportDtype: String = "f16"
@@ -69,9 +71,14 @@ struct TrainCommand: ParsableCommand {
                 throw CommandError("--export-dtype must be f32, f16 or bf16, got '\(exportDtype)'")
             }
             let tok = ByteTokenizer()
+            let communicator = try Distributed.communicator(distributed)
             let trainer = try Trainer(config: c, output: URL(fileURLWithPath: output), tokenizerName: "bytes",
-                                      vocabularySize: tok.vocabularySize, eosTokenID: tok.endOfTextID, resume: resume)
-            print("training \(trainer.model.parameterCount) parameters, step \(trainer.state.step) → \(c.maxSteps)")
+                                      vocabularySize: tok.vocabularySize, eosTokenID: tok.endOfTextID, resume: resume,
+                                      communicator: communicator)
+            // Every rank trains; rank 0 alone reports, checkpoints and exports.
+            guard communicator.isRoot else { return try trainer.run() }
+            let ranks = communicator.size > 1 ? ", \(communicator.size) ranks × batch \(c.batchSize / communicator.size)" : ""
+            print("training \(trainer.model.parameterCount) parameters, step \(trainer.state.step) → \(c.maxSteps)\(ranks)")
             var bar = ProgressBar(total: c.maxSteps)
             try trainer.run { p in
                 let detail = String(format: "loss %.4f  lr %.2e  %.0f tok/s  ETA %@", p.loss, p.learningRate,
@@ -87,6 +94,9 @@ struct TrainCommand: ParsableCommand {
             }
             let last = trainer.state.validationLosses.last.map { String(format: "%.4f", $0.loss) } ?? "n/a"
             print("done: step \(trainer.state.step), val loss \(last), \(ProgressBar.duration(trainer.state.elapsedSeconds)) of training; checkpoint in \(output)")
+            if communicator.size > 1 {
+                print(String(format: "allreduce: %.2f s of %.2f s of training steps", trainer.gradients.seconds, trainer.state.elapsedSeconds))
+            }
         }
     }
 }
