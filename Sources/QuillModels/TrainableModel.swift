@@ -7,11 +7,10 @@ import QuillFormats
 import QuillNN
 import QuillTensor
 
-public protocol TrainableModel: Module {
+/// A causal language model the Trainer can train: what it trains also generates (LanguageModel).
+public protocol TrainableModel: LanguageModel, Module {
     /// config.json's model_type ("gpt2", "llama", "mistral", "qwen2").
     var modelType: String { get }
-    var vocabularySize: Int { get }
-    var contextLength: Int { get }
     /// Mean next-token cross-entropy of `targets` given `ids` (both B·T, row-major; negative targets
     /// ignored), recorded on the active tape. Dropout, where the family has it, draws from `rng` when
     /// `training`; the same rng state gives the same loss.

@@ -1,5 +1,6 @@
 // `quill train`: train a new GPT, or continue a GPT-2 / Llama-family model (--model), on prepared
-// shards from a JSON/YAML config and/or flags, with a progress bar (step, loss, lr, tokens/s, ETA), periodic eval, checkpoints and --resume.
+// shards from a JSON/YAML config and/or flags, with a progress bar (step, loss, lr, tokens/s, ETA),
+// periodic eval, checkpoints and --resume.
 import ArgumentParser
 import Foundation
 import QuillFormats

@@ -54,6 +54,9 @@ struct TrainerFamilyTests {
         for ((name, a), (_, b)) in zip(straight.model.namedParameters, resumed.model.namedParameters) {
             #expect(a.scalars == b.scalars, "\(name) differs after resume")
         }
+        // What the trainer holds generates as it is (TrainableModel refines LanguageModel).
+        let logits = try resumed.model.forward([3, 17, 42], cache: resumed.model.makeCache())
+        #expect(logits.shape == [1, 64])
         // The checkpoint and the top of the output folder are Llama directories with the final weights.
         let reloaded = try Llama.load(directory: try Checkpoint.latestDirectory(in: out))
         #expect(reloaded.config.modelType == "llama")
