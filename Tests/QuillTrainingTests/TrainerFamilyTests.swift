@@ -1,5 +1,6 @@
-// The one Trainer over other families than a fresh GPT: the llama_tiny fixture continued from its
-// HF directory (loss falls, resume is bit-identical, checkpoints reload as Llama), a GPT given as
+// The one Trainer over other families than a fresh GPT: the llama_tiny and qwen2_tiny (q/k/v biases,
+// tied head) fixtures continued from their HF directories (loss falls, resume is bit-identical,
+// checkpoints reload as the same family), a GPT given as
 // --model, SmolLM2 from its Q4_1 GGUF dequantized (when the asset is present), and clear errors for
 // what cannot be trained.
 import Foundation
@@ -13,7 +14,10 @@ import TestSupport
 
 @Suite("Trainer over model families")
 struct TrainerFamilyTests {
-    static let llamaTiny = Fixtures.repositoryRoot.appendingPathComponent("Tests/QuillModelsTests/Fixtures/llama_tiny")
+    static func fixture(_ name: String) -> URL {
+        Fixtures.repositoryRoot.appendingPathComponent("Tests/QuillModelsTests/Fixtures/\(name)")
+    }
+    static let llamaTiny = fixture("llama_tiny")
 
     /// A repetitive corpus in ids below 64 (llama_tiny's vocabulary), so a few steps visibly learn it.
     static func smallVocabularyCorpus(_ tag: String) throws -> URL {
@@ -25,27 +29,30 @@ struct TrainerFamilyTests {
         return dir
     }
 
-    static func llamaConfig(data: URL) -> TrainingConfig {
+    static func llamaConfig(data: URL, model: URL = llamaTiny) -> TrainingConfig {
         var c = TrainingConfig()
-        c.model = llamaTiny.path
+        c.model = model.path
         c.data = data.path; c.batchSize = 2; c.sequenceLength = 16; c.gradientAccumulation = 2
         c.maxSteps = 6; c.learningRate = 3e-3; c.minLearningRate = 3e-4; c.warmupSteps = 2
         c.evalInterval = 3; c.evalBatches = 2; c.checkpointInterval = 100
         return c
     }
 
-    @Test func llamaTrainsAndResumesBitIdentically() throws {
+    @Test(arguments: ["llama_tiny", "qwen2_tiny"])
+    func llamaFamilyTrainsAndResumesBitIdentically(fixture: String) throws {
         let data = try Self.smallVocabularyCorpus("llama-data")
-        let straight = try makeTrainer(Self.llamaConfig(data: data), temporaryDirectory("llama-straight"))
-        #expect(straight.model is Llama)
+        let config = Self.llamaConfig(data: data, model: Self.fixture(fixture))
+        let straight = try makeTrainer(config, temporaryDirectory("llama-straight"))
+        let family = try #require(straight.model as? Llama).config.modelType
+        #expect(family == String(fixture.prefix(while: { $0 != "_" })))
         try straight.run()
         let losses = straight.state.trainLosses.map(\.loss)
         #expect(losses.count == 6)
         #expect(losses.last! < losses.first!, "loss did not fall: \(losses)")
 
         let out = temporaryDirectory("llama-split")
-        try makeTrainer(Self.llamaConfig(data: data), out).run(stopAfter: 4)
-        let resumed = try makeTrainer(Self.llamaConfig(data: data), out, resume: true)
+        try makeTrainer(config, out).run(stopAfter: 4)
+        let resumed = try makeTrainer(config, out, resume: true)
         #expect(resumed.state.step == 4)
         #expect(resumed.model is Llama)
         try resumed.run()
@@ -59,7 +66,7 @@ struct TrainerFamilyTests {
         #expect(logits.shape == [1, 64])
         // The checkpoint and the top of the output folder are Llama directories with the final weights.
         let reloaded = try Llama.load(directory: try Checkpoint.latestDirectory(in: out))
-        #expect(reloaded.config.modelType == "llama")
+        #expect(reloaded.config.modelType == family)
         let top = try Llama.load(directory: out)
         for ((name, a), (_, b)) in zip(top.namedParameters, resumed.model.namedParameters) {
             #expect(a.scalars == b.scalars, "\(name) at the top of the output folder is not the final model")
