@@ -57,6 +57,7 @@ public final class Trainer {
             self.config = config
             if let path = config.model {
                 model = try TrainableModels.load(URL(fileURLWithPath: path))
+                try TokenizerFiles.copy(from: URL(fileURLWithPath: path), to: output)
             } else {
                 model = try GPT(config: config.modelConfig(vocabularySize: vocabularySize, eosTokenID: eosTokenID),
                                 seed: config.seed)

@@ -9,6 +9,7 @@ import QuillFormats
 import QuillModels
 import QuillNN
 import QuillTensor
+import QuillTokenizer
 import TestSupport
 @testable import QuillTraining
 
@@ -130,5 +131,14 @@ struct TrainerFamilyTests {
         let second = stepper.run([batch], step: 1, rng: &rng)
         #expect(first.loss.isFinite && first.gradientNorm > 0)
         #expect(second.loss < first.loss, "one step did not lower the loss of its own batch: \(first.loss) → \(second.loss)")
+        // The run's output folder gets the GGUF's tokenizer as tokenizer.json, encoding as the GGUF does.
+        let dir = temporaryDirectory("smol-tokenizer")
+        let written = try TokenizerFiles.copy(from: gguf, to: dir)
+        #expect(written.contains("tokenizer.json") && written.contains("chat_template.jinja"))
+        let original = try GGUFTokenizer.load(spec: gguf.path)
+        let copied = try TokenizerLoader.load(dir.path)
+        for text in ["Hello world, it's 2026 — naïve café!", "  def f(x):\n\treturn x**2  # 12345", "<|im_start|>user"] {
+            #expect(copied.encode(text) == original.encode(text), "\(text)")
+        }
     }
 }
