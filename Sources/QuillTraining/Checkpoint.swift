@@ -16,7 +16,7 @@ public enum Checkpoint {
 
     /// Writes a complete checkpoint of step `state.step` under `output/checkpoints/`, points
     /// `checkpoints/latest` at it, and removes all but the newest `keep` checkpoints.
-    public static func save(model: GPT, optimizer: AdamW, state: TrainingState, to output: URL, keep: Int = 2) throws {
+    public static func save(model: any TrainableModel, optimizer: AdamW, state: TrainingState, to output: URL, keep: Int = 2) throws {
         let root = output.appendingPathComponent(folder)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let name = stepName(state.step)
@@ -89,8 +89,8 @@ public enum Checkpoint {
     }
 
     /// The model, optimizer and state files of one checkpoint, into an existing directory.
-    static func write(model: GPT, optimizer: AdamW, state: TrainingState, into dir: URL) throws {
-        try model.save(directory: dir)
+    static func write(model: any TrainableModel, optimizer: AdamW, state: TrainingState, into dir: URL) throws {
+        try model.save(directory: dir, dtype: .f32)
         let stepMeta = ["step": String(state.step), "optimizer_step": String(optimizer.step)]
         var entries: [SafetensorsWriter.Entry] = []
         for (i, p) in optimizer.parameters.enumerated() {

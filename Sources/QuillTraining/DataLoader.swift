@@ -8,6 +8,11 @@ public struct Batch {
     public let targets: [Int32]   // (B, T)
     public let batchSize: Int
     public let time: Int
+
+    public init(inputs: [Int32], targets: [Int32], batchSize: Int, time: Int) {
+        precondition(inputs.count == batchSize * time && targets.count == inputs.count, "Batch: inputs and targets must be B·T")
+        self.inputs = inputs; self.targets = targets; self.batchSize = batchSize; self.time = time
+    }
 }
 
 public struct DataLoader {

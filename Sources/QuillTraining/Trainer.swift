@@ -1,6 +1,7 @@
-// The training loop: minibatches of random windows → GPT loss on the tape → backward (with
-// gradient accumulation) → global-norm clipping → AdamW at the scheduled LR; periodic evaluation
-// on the held-out shard and atomic checkpoints from which `resume` continues bit-identically.
+// The one training loop for every family (any TrainableModel: GPT-2, Llama, Mistral, Qwen2):
+// minibatches of random windows → OptimizerStep (loss on the tape, backward with accumulation,
+// global-norm clipping, AdamW at the scheduled LR); periodic evaluation on the held-out shard and
+// atomic checkpoints from which `resume` continues bit-identically.
 import Foundation
 import QuillFormats
 import QuillModels
@@ -24,20 +25,21 @@ public struct TrainingProgress: Sendable {
 
 public final class Trainer {
     public let config: TrainingConfig
-    public let model: GPT
+    public let model: any TrainableModel
     public let optimizer: AdamW
     public let output: URL
     public private(set) var state: TrainingState
     private var loader: DataLoader
     private let validation: TokenShard
-    private let schedule: LearningRateSchedule
-    private let parameters: [Tensor]
+    private let stepper: OptimizerStep
     /// The data-parallel ranks (one process unless `--distributed mpi`); `config.batchSize` is the
     /// global batch, split evenly over them.
     public let gradients: GradientAllReduce
     public var communicator: any Communicator { gradients.communicator }
 
-    /// A fresh run (`resume == false`) or the continuation of the checkpoint in `output`.
+    /// A fresh run (`resume == false`) or the continuation of the checkpoint in `output`. A fresh run
+    /// trains a new GPT of the config's shape (`vocabularySize`, `eosTokenID` from the tokenizer), or,
+    /// when `config.model` names one, continues training that model (HF directory or GGUF file).
     public init(config: TrainingConfig, output: URL, tokenizerName: String, vocabularySize: Int,
                 eosTokenID: Int?, resume: Bool, communicator: any Communicator = SingleProcess()) throws {
         try config.validate()
@@ -58,15 +60,23 @@ public final class Trainer {
             }
             self.config = saved.config
             state = saved
-            model = try GPT.load(directory: checkpoint)
+            model = try TrainableModels.load(checkpoint)
         } else {
             self.config = config
-            model = try GPT(config: config.modelConfig(vocabularySize: vocabularySize, eosTokenID: eosTokenID),
-                            seed: config.seed)
+            if let path = config.model {
+                model = try TrainableModels.load(URL(fileURLWithPath: path))
+                if communicator.isRoot { try TokenizerFiles.copy(from: URL(fileURLWithPath: path), to: output) }
+            } else {
+                model = try GPT(config: config.modelConfig(vocabularySize: vocabularySize, eosTokenID: eosTokenID),
+                                seed: config.seed)
+            }
             state = TrainingState(step: 0, config: config, tokenizer: tokenizerName,
                                   loaderRNG: RandomGenerator(seed: config.seed &+ 1), loaderBatches: 0,
                                   dropoutRNG: RandomGenerator(seed: config.seed &+ 2),
                                   trainLosses: [], validationLosses: [], elapsedSeconds: 0)
+        }
+        guard config.sequenceLength <= model.contextLength else {
+            throw TrainingError.invalidConfig("sequence_length \(config.sequenceLength) is longer than the model's context (\(model.contextLength))")
         }
         for shard in [train, validation] {
             let largest = shard.maxToken()
@@ -77,12 +87,13 @@ public final class Trainer {
         optimizer = AdamW(parameters: model.namedParameters,
                           hyperparameters: .init(beta1: config.beta1, beta2: config.beta2, weightDecay: config.weightDecay))
         if resume { try Checkpoint.loadOptimizer(optimizer, from: checkpoint, step: state.step) }
-        parameters = model.namedParameters.map(\.tensor)
-        if !resume { try gradients.broadcastFromRoot(parameters) }     // one starting point on every rank
+        if !resume { try gradients.broadcastFromRoot(model.namedParameters.map(\.tensor)) }   // one start on every rank
         loader = try DataLoader(shard: train, batchSize: config.batchSize, time: config.sequenceLength, seed: 0)
         loader.restore(rng: state.loaderRNG, batchesDrawn: state.loaderBatches)
-        schedule = LearningRateSchedule(maxLearningRate: config.learningRate, minLearningRate: config.minLearningRate,
-                                        warmupSteps: config.warmupSteps, decaySteps: config.maxSteps)
+        let schedule = LearningRateSchedule(maxLearningRate: config.learningRate, minLearningRate: config.minLearningRate,
+                                            warmupSteps: config.warmupSteps, decaySteps: config.maxSteps)
+        stepper = OptimizerStep(model: model, optimizer: optimizer, schedule: schedule, gradientClip: config.gradientClip,
+                                gradients: gradients)
     }
 
     /// Trains until `maxSteps` (or `stopAfter` more steps, for tests of resume), checkpointing on
@@ -92,26 +103,10 @@ public final class Trainer {
         let tokensPerStep = Double(config.batchSize * config.sequenceLength * config.gradientAccumulation)
         while state.step < end {
             let started = Date()
-            model.zeroGradients()
-            var lossSum: Float = 0
-            for _ in 0..<config.gradientAccumulation {
-                let batch = loader.next(rank: communicator.rank, of: communicator.size)
-                let tape = GradientTape()
-                let loss = tape.record {
-                    model.loss(batch.inputs, targets: batch.targets, batch: batch.batchSize, time: batch.time,
-                               training: true, rng: &state.dropoutRNG)
-                }
-                lossSum += loss.scalars[0]
-                tape.backward(from: loss, seed: 1 / Float(config.gradientAccumulation))
-            }
-            try gradients.average(parameters)
-            // Clipping is fused into the AdamW pass: one sweep over the gradients instead of two.
-            let norm = GradientClipping.globalNorm(parameters)
-            let lr = schedule.learningRate(at: state.step)
-            optimizer.update(learningRate: lr, gradientScale: GradientClipping.scale(forNorm: norm, maxNorm: config.gradientClip))
+            let microbatches = (0..<config.gradientAccumulation).map { _ in loader.next(rank: communicator.rank, of: communicator.size) }
+            let result = try stepper.run(microbatches, step: state.step, rng: &state.dropoutRNG)
+            let (meanLoss, lr, norm) = (result.loss, result.learningRate, result.gradientNorm)
             state.step += 1
-            let meanLoss = communicator.size == 1 ? lossSum / Float(config.gradientAccumulation)
-                : Float(try communicator.mean([Double(lossSum / Float(config.gradientAccumulation))])[0])
             state.trainLosses.append(LossPoint(step: state.step, loss: meanLoss))
             let seconds = Date().timeIntervalSince(started)
             state.elapsedSeconds += seconds
@@ -137,7 +132,8 @@ public final class Trainer {
         var unused = RandomGenerator(seed: 0)
         for _ in 0..<config.evalBatches {
             let b = val.next()
-            total += model.loss(b.inputs, targets: b.targets, batch: b.batchSize, time: b.time, rng: &unused).scalars[0]
+            total += model.loss(b.inputs, targets: b.targets, batch: b.batchSize, time: b.time, training: false,
+                                rng: &unused).scalars[0]
         }
         return total / Float(config.evalBatches)
     }
@@ -149,7 +145,7 @@ public final class Trainer {
         state.loaderRNG = loader.rng
         state.loaderBatches = loader.batchesDrawn
         try Checkpoint.save(model: model, optimizer: optimizer, state: state, to: output)
-        try model.save(directory: output)
+        try model.save(directory: output, dtype: .f32)
         try LossCurve.writeSVG(train: state.trainLosses, validation: state.validationLosses,
                                to: output.appendingPathComponent("loss_curve.svg"))
     }

@@ -4,7 +4,10 @@ import Foundation
 import QuillModels
 
 public struct TrainingConfig: Codable, Equatable, Sendable {
-    // Model (vocabulary size comes from the tokenizer)
+    /// A model to continue training (HF directory or .gguf: GPT-2 or Llama family); nil trains a new
+    /// GPT of the shape below (its vocabulary size comes from the tokenizer).
+    public var model: String?
+    // New GPT's shape (ignored when `model` is set)
     public var nLayer = 4
     public var nHead = 4
     public var nEmbd = 128
@@ -37,7 +40,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public func validate() throws {
         func bad(_ m: String) -> TrainingError { .invalidConfig(m) }
         if batchSize < 1 { throw bad("batch_size must be ≥ 1, got \(batchSize)") }
-        if sequenceLength < 1 || sequenceLength > contextLength {
+        // A given model's own context is checked once it is loaded (Trainer).
+        if sequenceLength < 1 || (model == nil && sequenceLength > contextLength) {
             throw bad("sequence_length must be in 1...context_length (\(contextLength)), got \(sequenceLength)")
         }
         if gradientAccumulation < 1 { throw bad("gradient_accumulation must be ≥ 1") }
@@ -57,6 +61,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
+        case model
         case nLayer = "n_layer", nHead = "n_head", nEmbd = "n_embd", contextLength = "context_length"
         case dropout, bias, data, batchSize = "batch_size", sequenceLength = "sequence_length"
         case gradientAccumulation = "gradient_accumulation", maxSteps = "max_steps"
@@ -72,6 +77,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         func read<T: Decodable>(_ key: CodingKeys, _ path: WritableKeyPath<TrainingConfig, T>) throws {
             if let v = try c.decodeIfPresent(T.self, forKey: key) { d[keyPath: path] = v }
         }
+        if let m = try c.decodeIfPresent(String.self, forKey: .model) { d.model = m }
         try read(.nLayer, \.nLayer); try read(.nHead, \.nHead); try read(.nEmbd, \.nEmbd)
         try read(.contextLength, \.contextLength); try read(.dropout, \.dropout); try read(.bias, \.bias)
         try read(.data, \.data); try read(.batchSize, \.batchSize); try read(.sequenceLength, \.sequenceLength)

@@ -16,18 +16,19 @@ struct DataCommand: ParsableCommand {
             discussion: """
             Example:
               quill data prepare --input .assets/shakespeare --output data/shakespeare --val-fraction 0.1
+              quill data prepare --input notes/ --output data/smol --tokenizer .assets/SmolLM2-135M-Instruct.Q4_1.gguf
             """)
 
         @Option(help: "Text files or folders of .txt files (read in sorted order).") var input: [String]
         @Option(help: "Output folder for train.bin and val.bin.") var output: String
-        @Option(help: "Tokenizer: 'bytes' (byte-level, 257 ids).") var tokenizer: String = "bytes"
+        @Option(help: "Tokenizer: 'bytes' (byte-level, 257 ids), or any `quill tokenize --tokenizer` spec (a .gguf, model directory, tokenizer.json, 'gpt2'), to train that model with `quill train --model`.")
+        var tokenizer: String = "bytes"
         @Option(name: .customLong("val-fraction"), help: "Fraction of tokens held out for validation.") var valFraction: Double = 0.1
 
         func run() throws {
             try runReportingErrors {
-                guard tokenizer == "bytes" else { throw CommandError("unknown tokenizer '\(tokenizer)' (available: bytes)") }
                 guard valFraction > 0 && valFraction < 1 else { throw CommandError("--val-fraction must be in (0, 1)") }
-                let tok = ByteTokenizer()
+                let tok: any Tokenizer = tokenizer == "bytes" ? ByteTokenizer() : try TokenizeCommand.load(tokenizer)
                 let files = try collectFiles(input)
                 guard !files.isEmpty else { throw CommandError("no .txt files found in \(input)") }
                 var tokens: [Int] = []

@@ -1,5 +1,6 @@
-// `quill train`: train a GPT on prepared shards from a JSON/YAML config and/or flags, with a
-// progress bar (step, loss, lr, tokens/s, ETA), periodic eval, checkpoints and --resume.
+// `quill train`: train a new GPT, or continue a GPT-2 / Llama-family model (--model), on prepared
+// shards from a JSON/YAML config and/or flags, with a progress bar (step, loss, lr, tokens/s, ETA),
+// periodic eval, checkpoints and --resume.
 import ArgumentParser
 import Foundation
 import QuillFormats
@@ -10,7 +11,7 @@ import QuillTraining
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a GPT on token shards (next-token prediction).",
+        abstract: "Train a GPT, or continue a Llama-family model, on token shards (next-token prediction).",
         discussion: """
         Flags override the config file; the output folder is a Hugging Face model directory plus
         loss_curve.svg and checkpoints/step-N (model, optimizer.safetensors, trainer_state.json; each
@@ -20,12 +21,18 @@ struct TrainCommand: ParsableCommand {
           quill train --data data/shakespeare --n-layer 4 --n-embd 128 --max-steps 2000 --output runs/small
           quill train --config Models/shakespeare-gpt/train.yaml --output runs/shakespeare --resume
           quill train --config Models/shakespeare-gpt/train.yaml --output runs/shakespeare --export Models/shakespeare-gpt
+          quill train --model .assets/SmolLM2-135M-Instruct.Q4_1.gguf --data data/smol --batch-size 1 \\
+            --sequence-length 64 --max-steps 20 --learning-rate 1e-5 --output runs/smol
+        With --model (an HF directory or a .gguf, dequantized to F32) the data must be tokenized with that
+        model's tokenizer (quill data prepare --tokenizer MODEL); the --n-* shape flags are ignored.
         """)
 
     @Option(help: "JSON or flat YAML training config.") var config: String?
     @Option(help: "Output (checkpoint) folder.") var output: String
     @Flag(help: "Continue the checkpoint in --output exactly where it stopped.") var resume = false
     @Option(help: "Folder with train.bin and val.bin.") var data: String?
+    @Option(help: "Model to continue training: an HF directory (gpt2, llama, mistral, qwen2) or a .gguf file.")
+    var model: String?
     @Option(name: .customLong("n-layer")) var nLayer: Int?
     @Option(name: .customLong("n-head")) var nHead: Int?
     @Option(name: .customLong("n-embd")) var nEmbd: Int?
@@ -53,6 +60,7 @@ struct TrainCommand: ParsableCommand {
     func resolvedConfig() throws -> TrainingConfig {
         var c = try config.map { try TrainingConfig.load(url: URL(fileURLWithPath: $0)) } ?? TrainingConfig()
         func set<T>(_ v: T?, _ k: WritableKeyPath<TrainingConfig, T>) { if let v { c[keyPath: k] = v } }
+        if let model { c.model = model }
         set(data, \.data); set(nLayer, \.nLayer); set(nHead, \.nHead); set(nEmbd, \.nEmbd)
         set(contextLength, \.contextLength); set(dropout, \.dropout); set(batchSize, \.batchSize)
         set(sequenceLength, \.sequenceLength); set(gradientAccumulation, \.gradientAccumulation)
@@ -72,13 +80,13 @@ struct TrainCommand: ParsableCommand {
             }
             let tok = ByteTokenizer()
             let communicator = try Distributed.communicator(distributed)
-            let trainer = try Trainer(config: c, output: URL(fileURLWithPath: output), tokenizerName: "bytes",
+            let trainer = try Trainer(config: c, output: URL(fileURLWithPath: output), tokenizerName: c.model ?? "bytes",
                                       vocabularySize: tok.vocabularySize, eosTokenID: tok.endOfTextID, resume: resume,
                                       communicator: communicator)
             // Every rank trains; rank 0 alone reports, checkpoints and exports.
             guard communicator.isRoot else { return try trainer.run() }
             let ranks = communicator.size > 1 ? ", \(communicator.size) ranks × batch \(c.batchSize / communicator.size)" : ""
-            print("training \(trainer.model.parameterCount) parameters, step \(trainer.state.step) → \(c.maxSteps)\(ranks)")
+            print("training \(trainer.model.modelType), \(trainer.model.parameterCount) parameters, step \(trainer.state.step) → \(c.maxSteps)\(ranks)")
             var bar = ProgressBar(total: c.maxSteps)
             try trainer.run { p in
                 let detail = String(format: "loss %.4f  lr %.2e  %.0f tok/s  ETA %@", p.loss, p.learningRate,
