@@ -43,7 +43,8 @@ public struct ChatUsage: Sendable, Equatable {
         var parts = ["\(promptTokens) prompt tokens" + (cachedPromptTokens > 0 ? " (\(cachedPromptTokens) cached)" : ""),
                      "\(completionTokens) completion tokens", String(format: "%.1f tok/s", tokensPerSecond)]
         if let pricePerMillion { parts.append(String(format: "$%.6f", cost(pricePerMillion: pricePerMillion))) }
-        if finishReason != .stop { parts.append(finishReason == .length ? "stopped at the token limit" : "stopped") }
+        if finishReason != .stop { parts.append(finishReason == .length ? "stopped at the token limit"
+                                                           : finishReason == .contentFilter ? "stopped by the content filter" : "stopped") }
         return "[" + parts.joined(separator: ", ") + "]"
     }
 }

@@ -142,6 +142,7 @@ public final class ChatLoop: @unchecked Sendable {
             return nil
         }
         if outcome.usage.finishReason == .cancelled { terminal.write("[stopped]\n", kind: .info) }
+        if outcome.usage.finishReason == .contentFilter { terminal.write("[blocked by the content policy]\n", kind: .info) }
         if settings.showUsage { terminal.write(outcome.usage.summary(pricePerMillion: settings.pricePerMillion) + "\n", kind: .info) }
         return outcome.usage
     }
