@@ -49,8 +49,6 @@ struct ContentFilterTests {
               message: #"categories.a.applies_to[0]: expected "input" or "output""#),
         .init(name: "misspelt rule key", json: #"{"categories": {"a": {"action": "block", "word": ["x"]}}}"#,
               message: "categories.a.word: unknown key"),
-        .init(name: "duplicate category", json: #"{"categories": {"a": {"action": "block", "words": ["x"]}, "a": {"action": "flag", "words": ["y"]}}}"#,
-              message: "categories.a: is defined twice"),
         .init(name: "window out of range", json: #"{"stream_window": -1}"#, message: "stream_window: expected an integer from 0 to 4096"),
         .init(name: "bad hidden-character policy", json: #"{"input": {"invisible_characters": "drop"}}"#,
               message: #"input.invisible_characters: expected "strip" or "reject""#),

@@ -56,6 +56,10 @@ struct InputSafetyTests {
         let out = try InputSanitizer().sanitize([m])[0]
         #expect(out.toolCalls[0].name == "get_weather" && out.toolCalls[0].arguments == "{\"city\": \"Paris\"}" && out.name == "bot")
         #expect(out.content == nil)
+        #expect(throws: InputError.hiddenCharacter(field: "messages[0].name", offset: 2, character: "U+FEFF")) {
+            try InputSanitizer(limits: InputLimits(invisibleCharacters: .reject)).sanitize([m])
+        }
+        m.name = nil
         #expect(throws: InputError.hiddenCharacter(field: "messages[0].tool_calls[0].function.name", offset: 3, character: "U+200B")) {
             try InputSanitizer(limits: InputLimits(invisibleCharacters: .reject)).sanitize([m])
         }

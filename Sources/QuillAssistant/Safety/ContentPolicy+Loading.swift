@@ -38,10 +38,7 @@ extension ContentPolicy {
         if let v = top["input"] { input = try Self.inputLimits(v, fail) }
         if let v = top["categories"] {
             guard let pairs = v.objectPairs else { throw fail("categories", "expected an object mapping category names to rules") }
-            for (key, rules) in pairs {
-                guard !categories.contains(where: { $0.name == key }) else { throw fail("categories.\(key)", "is defined twice") }
-                categories.append(try Self.category(key, rules, fail))
-            }
+            for (key, rules) in pairs { categories.append(try Self.category(key, rules, fail)) }   // a repeated name keeps its last rules
         }
         let longestWord = categories.flatMap(\.words).map(\.utf16.count).max() ?? 0
         let hasPatterns = categories.contains { !$0.patterns.isEmpty }
