@@ -23,8 +23,7 @@ extension ChatCompletionsRoute {
             return (messages, policy.evaluate(messages))
         } catch {
             let code = if case .hiddenCharacter = error { "invalid_characters" } else { "input_too_large" }
-            throw OpenAIError.invalidRequest(error.description.prefix(1).uppercased() + error.description.dropFirst() + ".",
-                                             param: error.field, code: code)
+            throw OpenAIError.invalidRequest(error.description + ".", param: error.field, code: code)
         }
     }
 
