@@ -165,6 +165,13 @@ struct ContentFilterTests {
         #expect(result.blocked == c.blocked)
     }
 
+    @Test func anOpenMatchCannotHoldTextForever() throws {
+        var filter = StreamingContentFilter(policy: try Self.policy(Self.standard))
+        var shown = filter.feed("password: ")
+        for _ in 0..<(StreamingContentFilter.maxOpenMatch / 8 + 1) where filter.blocked == nil { shown += filter.feed("abcdefgh") }
+        #expect(filter.blocked == "secrets" && shown.isEmpty)
+    }
+
     /// Every way of cutting a text into three pieces: the client never sees the blocked phrase or any
     /// of its letters (the window covers it), and always sees a prefix of the text.
     @Test func everySplitOfABlockedAnswerIsStoppedBeforeThePhrase() throws {

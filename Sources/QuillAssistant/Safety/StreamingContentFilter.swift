@@ -40,7 +40,12 @@ public struct StreamingContentFilter: Sendable {
         }
         // Keep the last `streamWindow` units and everything from the earliest match that is still open.
         var cut = end - policy.streamWindow
-        if let open = matches.map(\.range.location).min() { cut = min(cut, open) }
+        if let open = matches.min(by: { $0.range.location < $1.range.location }) {
+            // An open match that keeps growing (`\S+` over a run without spaces) is taken as final
+            // rather than holding, and re-scanning, ever more text.
+            if end - open.range.location > Self.maxOpenMatch { block(open.category); return "" }
+            cut = min(cut, open.range.location)
+        }
         let cutInPending = cut - released
         guard cutInPending > 0 else { return "" }
         let split = Self.index(in: pending, utf16Offset: cutInPending)
@@ -61,6 +66,9 @@ public struct StreamingContentFilter: Sendable {
         defer { tail = Self.suffix(tail + pending, utf16Count: tailLength); pending = "" }
         return pending
     }
+
+    /// Longest open match held before it counts as final (UTF-16 units).
+    static let maxOpenMatch = 4096
 
     private mutating func block(_ category: String) { blocked = category; pending = "" }
 
