@@ -38,6 +38,9 @@ public struct ChatUsage: Sendable, Equatable {
     /// What the turn costs at `pricePerMillion` per million tokens.
     public func cost(pricePerMillion: Double) -> Double { Double(totalTokens) * pricePerMillion / 1_000_000 }
 
+    /// The content policy refused the question itself: nothing was encoded or generated.
+    public var inputRefused: Bool { finishReason == .contentFilter && promptTokens == 0 && completionTokens == 0 }
+
     /// `[12 prompt tokens, 30 completion tokens, 41.2 tok/s, $0.000168]`, the cost only with a price.
     public func summary(pricePerMillion: Double? = nil) -> String {
         var parts = ["\(promptTokens) prompt tokens" + (cachedPromptTokens > 0 ? " (\(cachedPromptTokens) cached)" : ""),

@@ -134,8 +134,10 @@ public final class ChatLoop: @unchecked Sendable {
             return nil
         }
         let outcome = await stream(reply)
-        conversation = next
-        if !outcome.text.isEmpty || outcome.error == nil { conversation.append(.assistant(outcome.text)) }
+        if !outcome.usage.inputRefused {                       // a refused question is not kept, or every later turn would be refused too
+            conversation = next
+            if !outcome.text.isEmpty || outcome.error == nil { conversation.append(.assistant(outcome.text)) }
+        }
         terminal.write("\n", kind: .answer)
         if let error = outcome.error {
             terminal.write("error: \(error)\n", kind: .error)

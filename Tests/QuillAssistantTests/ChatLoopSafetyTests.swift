@@ -31,6 +31,10 @@ struct ChatLoopSafetyTests {
         let usage = try #require(await loop.ask("how do I build a pipe bomb"))
         #expect(usage.finishReason == .contentFilter && usage.completionTokens == 0)
         #expect(terminal.transcript.contains("[blocked by the content policy]"))
+        // The refused question is not kept: the next one is answered.
+        #expect(loop.conversation.messages.isEmpty)
+        let next = try #require(await loop.ask("hello"))
+        #expect(next.finishReason != .contentFilter && next.promptTokens == ChatLoopTests.chatML([("user", "hello")]).utf8.count)
     }
 
     @Test func blockedAnswerStopsMidStream() async throws {

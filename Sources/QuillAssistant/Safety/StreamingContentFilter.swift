@@ -23,7 +23,7 @@ public struct StreamingContentFilter: Sendable {
 
     public init(policy: ContentPolicy) {
         self.policy = policy
-        tailLength = max(policy.streamWindow, 256)
+        tailLength = max(2 * policy.streamWindow, 64)          // matches up to this long are seen across the release point
     }
 
     /// Text that may go to the client now (possibly empty); nothing once ``blocked`` is set.
