@@ -166,4 +166,23 @@ struct SafetyRouteTests {
             #expect(status.active == 0 && status.outstanding == 0)
         }
     }
+
+    /// A slow model (5 ms a step) asked for 1,500 tokens would hold its slot for 7.5 s; stopped by the
+    /// filter at the 13th, the answer is back and the slot free within 3 s.
+    @Test func aStoppedAnswerFreesItsSlotAtOnce() async throws {
+        let policy = try ContentPolicy(json: Data(Self.policyJSON.utf8))
+        let slow = try HeldModel(delayMicroseconds: 5_000, contextLength: 2048)
+        let server = try ServerTests.server(try ServerTests.model(slow)) { $0.contentPolicy = policy; $0.parallel = 1 }
+        try await ServerTests.withClient(server) { client in
+            let body = #"{"messages": [{"role": "user", "content": "go"}], "max_tokens": 1500, "logit_bias": {"120": 100}}"#
+            let start = ContinuousClock.now
+            let whole = try await client.post("/v1/chat/completions", body).json
+            #expect(whole["choices", "0", "finish_reason"]?.stringValue == "content_filter")
+            var status = server.schedulerStatus
+            while status.outstanding > 0, ContinuousClock.now - start < .seconds(3) {
+                try await Task.sleep(for: .milliseconds(10)); status = server.schedulerStatus
+            }
+            #expect(status.outstanding == 0 && ContinuousClock.now - start < .seconds(3), "the stopped generation held its slot")
+        }
+    }
 }

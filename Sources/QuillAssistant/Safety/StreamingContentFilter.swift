@@ -59,7 +59,8 @@ public struct StreamingContentFilter: Sendable {
     /// when it completes a blocked phrase.
     public mutating func finish() -> String {
         guard blocked == nil else { return "" }
-        if let hit = policy.blockingMatches(in: tail + pending, direction: .output).first {
+        let released = tail.utf16.count
+        if let hit = policy.blockingMatches(in: tail + pending, direction: .output).first(where: { NSMaxRange($0.range) > released }) {
             block(hit.category)
             return ""
         }
