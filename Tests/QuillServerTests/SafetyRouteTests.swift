@@ -10,7 +10,9 @@ import Hummingbird
 import HummingbirdTesting
 import QuillAssistant
 import QuillFormats
+import QuillModels
 import QuillServer
+import QuillTensor
 import Testing
 
 @Suite("Safety routes")
@@ -167,22 +169,37 @@ struct SafetyRouteTests {
         }
     }
 
-    /// A slow model (5 ms a step) asked for 1,500 tokens would hold its slot for 7.5 s; stopped by the
-    /// filter at the 13th, the answer is back and the slot free within 3 s.
+    /// A model stopped by the filter at its 13th token runs no more steps for it: with the slot free,
+    /// the model has run about 13 forward passes, not the 2,000 the request asked for (counted, not timed,
+    /// so a loaded host cannot make it flaky; 1 ms a step keeps an unstopped run from racing ahead).
     @Test func aStoppedAnswerFreesItsSlotAtOnce() async throws {
         let policy = try ContentPolicy(json: Data(Self.policyJSON.utf8))
-        let slow = try HeldModel(delayMicroseconds: 5_000, contextLength: 2048)
-        let server = try ServerTests.server(try ServerTests.model(slow)) { $0.contentPolicy = policy; $0.parallel = 1 }
+        let counting = try CountingModel()
+        let server = try ServerTests.server(try ServerTests.model(counting)) { $0.contentPolicy = policy; $0.parallel = 1 }
         try await ServerTests.withClient(server) { client in
-            let body = #"{"messages": [{"role": "user", "content": "go"}], "max_tokens": 1500, "logit_bias": {"120": 100}}"#
-            let start = ContinuousClock.now
+            let body = #"{"messages": [{"role": "user", "content": "go"}], "max_tokens": 2000, "logit_bias": {"120": 100}}"#
             let whole = try await client.post("/v1/chat/completions", body).json
             #expect(whole["choices", "0", "finish_reason"]?.stringValue == "content_filter")
-            var status = server.schedulerStatus
-            while status.outstanding > 0, ContinuousClock.now - start < .seconds(3) {
-                try await Task.sleep(for: .milliseconds(10)); status = server.schedulerStatus
-            }
-            #expect(status.outstanding == 0 && ContinuousClock.now - start < .seconds(3), "the stopped generation held its slot")
+            for _ in 0..<6000 where server.schedulerStatus.outstanding > 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(server.schedulerStatus.outstanding == 0)
+            #expect(counting.steps < 100, "the stopped generation ran \(counting.steps) steps")
         }
+    }
+}
+
+/// A tiny GPT that counts its forward passes and sleeps 1 ms in each.
+final class CountingModel: LanguageModel, @unchecked Sendable {
+    let base: GPT
+    private let lock = NSLock()
+    private var count = 0
+    init() throws { base = try ServerTests.tinyGPT(contextLength: 2048) }
+    var steps: Int { lock.withLock { count } }
+    var vocabularySize: Int { base.vocabularySize }
+    var contextLength: Int { base.contextLength }
+    func makeCache() -> KVCache { base.makeCache() }
+    func forward(_ tokens: [Int], cache: KVCache, allLogits: Bool) throws -> Tensor {
+        lock.withLock { count += 1 }
+        usleep(1000)
+        return try base.forward(tokens, cache: cache, allLogits: allLogits)
     }
 }
