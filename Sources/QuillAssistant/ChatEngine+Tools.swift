@@ -20,6 +20,7 @@ extension ChatEngine {
     /// ``reply(to:parameters:)`` with `tools` shown to the model; read the answer with `tools.parse` or
     /// `tools.streamFilter()`.
     public func reply(to messages: [ChatMessage], parameters: GenerationParameters, tools: ToolUse) throws -> Reply {
+        guard let messages = try screened(messages) else { return Self.filteredReply() }
         let (format, rewritten) = toolPrompt(messages, tools: tools)
         let prompt = try format.encode(rewritten)
         return try complete(promptTokens: prompt.tokens, parameters: format.parameters(parameters))

@@ -29,6 +29,9 @@ public final class ChatEngine: @unchecked Sendable {
     /// Positions one answer's prompt and completion may fill together.
     public var contextLength: Int { scheduler.contextLength }
     public var vocabularySize: Int { scheduler.model.vocabularySize }
+    /// Input bounds, hidden characters and content filter categories (docs/safety.md); set it before
+    /// the first answer.
+    public var contentPolicy = ContentPolicy()
 
     /// `slots` answers advance together per step; `prefixCacheSize` finished answers keep their KV rows for
     /// a next turn that starts with them; `contextLength` caps each answer's positions (default: the
@@ -53,6 +56,7 @@ public final class ChatEngine: @unchecked Sendable {
     /// Encodes `messages` with the chat template and queues the answer; bad input throws here. The
     /// template's stop strings and the model's end-of-generation ids are added to `parameters`.
     public func reply(to messages: [ChatMessage], parameters: GenerationParameters) throws -> Reply {
+        guard let messages = try screened(messages) else { return Self.filteredReply() }
         let prompt = try format.encode(messages)
         return try complete(promptTokens: prompt.tokens, parameters: format.parameters(parameters))
     }
@@ -61,7 +65,22 @@ public final class ChatEngine: @unchecked Sendable {
     public func complete(promptTokens: [Int], parameters: GenerationParameters) throws -> Reply {
         let start = ContinuousClock.now
         let inner = try scheduler.submit(promptTokens: promptTokens, parameters: parameters)
-        return Reply(promptTokens: promptTokens.count, events: relay(inner, start: start))
+        return Reply(promptTokens: promptTokens.count, events: relay(contentPolicy.filtered(inner, promptTokens: promptTokens.count), start: start))
+    }
+
+    /// `messages` under the content policy's input rules (hidden characters stripped, or an
+    /// ``InputError``); nil when a blocking category matches a user or tool message.
+    func screened(_ messages: [ChatMessage]) throws -> [ChatMessage]? {
+        let clean = try InputSanitizer(limits: contentPolicy.input).sanitize(messages)
+        return contentPolicy.evaluate(clean).isBlocked ? nil : clean
+    }
+
+    /// The answer to a refused question: no tokens, finish reason content_filter.
+    static func filteredReply() -> Reply {
+        Reply(promptTokens: 0, events: AsyncThrowingStream { c in
+            c.yield(.finished(ChatUsage(finishReason: .contentFilter, promptTokens: 0, completionTokens: 0)))
+            c.finish()
+        })
     }
 
     /// ``reply(to:parameters:)`` whose refusal, too, arrives as the stream's error.

@@ -38,12 +38,16 @@ public struct ChatUsage: Sendable, Equatable {
     /// What the turn costs at `pricePerMillion` per million tokens.
     public func cost(pricePerMillion: Double) -> Double { Double(totalTokens) * pricePerMillion / 1_000_000 }
 
+    /// The content policy refused the question itself: nothing was encoded or generated.
+    public var inputRefused: Bool { finishReason == .contentFilter && promptTokens == 0 && completionTokens == 0 }
+
     /// `[12 prompt tokens, 30 completion tokens, 41.2 tok/s, $0.000168]`, the cost only with a price.
     public func summary(pricePerMillion: Double? = nil) -> String {
         var parts = ["\(promptTokens) prompt tokens" + (cachedPromptTokens > 0 ? " (\(cachedPromptTokens) cached)" : ""),
                      "\(completionTokens) completion tokens", String(format: "%.1f tok/s", tokensPerSecond)]
         if let pricePerMillion { parts.append(String(format: "$%.6f", cost(pricePerMillion: pricePerMillion))) }
-        if finishReason != .stop { parts.append(finishReason == .length ? "stopped at the token limit" : "stopped") }
+        if finishReason != .stop { parts.append(finishReason == .length ? "stopped at the token limit"
+                                                           : finishReason == .contentFilter ? "stopped by the content filter" : "stopped") }
         return "[" + parts.joined(separator: ", ") + "]"
     }
 }

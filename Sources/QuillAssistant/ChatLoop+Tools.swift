@@ -37,9 +37,9 @@ extension ChatLoop {
                 terminal.write("\nerror: \(error)\n", kind: .error)
                 return nil
             }
-            guard !parsed.calls.isEmpty, outcome.usage.finishReason != .cancelled else {
+            guard !parsed.calls.isEmpty, outcome.usage.finishReason != .cancelled, outcome.usage.finishReason != .contentFilter else {
                 next.append(.assistant(outcome.text))
-                conversation = next
+                if !outcome.usage.inputRefused { conversation = next }
                 finishTurn(outcome.usage)
                 return outcome.usage
             }
@@ -60,6 +60,7 @@ extension ChatLoop {
     private func finishTurn(_ usage: ChatUsage) {
         terminal.write("\n", kind: .answer)
         if usage.finishReason == .cancelled { terminal.write("[stopped]\n", kind: .info) }
+        if usage.finishReason == .contentFilter { terminal.write("[blocked by the content policy]\n", kind: .info) }
         if settings.showUsage { terminal.write(usage.summary(pricePerMillion: settings.pricePerMillion) + "\n", kind: .info) }
     }
 

@@ -134,14 +134,17 @@ public final class ChatLoop: @unchecked Sendable {
             return nil
         }
         let outcome = await stream(reply)
-        conversation = next
-        if !outcome.text.isEmpty || outcome.error == nil { conversation.append(.assistant(outcome.text)) }
+        if !outcome.usage.inputRefused {                       // a refused question is not kept, or every later turn would be refused too
+            conversation = next
+            if !outcome.text.isEmpty || outcome.error == nil { conversation.append(.assistant(outcome.text)) }
+        }
         terminal.write("\n", kind: .answer)
         if let error = outcome.error {
             terminal.write("error: \(error)\n", kind: .error)
             return nil
         }
         if outcome.usage.finishReason == .cancelled { terminal.write("[stopped]\n", kind: .info) }
+        if outcome.usage.finishReason == .contentFilter { terminal.write("[blocked by the content policy]\n", kind: .info) }
         if settings.showUsage { terminal.write(outcome.usage.summary(pricePerMillion: settings.pricePerMillion) + "\n", kind: .info) }
         return outcome.usage
     }

@@ -3,7 +3,9 @@
 // When no message holds control-token text, the ids are exactly those of encoding the rendered prompt
 // with special tokens parsed (what llama.cpp's server and transformers produce); otherwise the template
 // is rendered a second time with each message's text fenced by marker characters, and the fenced spans
-// are encoded as plain text.
+// are encoded as plain text. Fields templates render as markup (tool calls, names, tool definitions)
+// cannot be fenced that way, so control-token text in them is refused.
+import QuillFormats
 import QuillTokenizer
 
 /// Why a conversation could not be encoded safely.
@@ -11,12 +13,18 @@ public enum ChatPromptError: Error, CustomStringConvertible, Equatable {
     /// A message holds control-token text and the template changes message text as it renders it
     /// (trims, splits, ...), so its spans cannot be found to encode them as plain text.
     case cannotIsolateContent(message: Int)
+    /// A field the template renders as markup — a tool call's name or arguments, a message's name or
+    /// tool_call_id, a tool definition — holds control-token text (`field` is its request path).
+    case controlTokens(field: String)
 
     public var description: String {
         switch self {
         case .cannotIsolateContent(let i):
             return "messages[\(i)].content contains control-token text, and this chat template alters message text while "
                 + "rendering, so Quill cannot keep it from becoming control tokens; remove the special-token text"
+        case .controlTokens(let field):
+            return "\(field) contains control-token text (such as <|im_end|>), which this field cannot carry as plain "
+                + "text through the chat template; remove the special-token text"
         }
     }
 }
@@ -48,6 +56,7 @@ public struct ChatPromptEncoder: Sendable {
     }
 
     public func encode(_ messages: [ChatMessage]) throws -> ChatPrompt {
+        try refuseControlTokensOutsideContent(messages)
         let text = try template.render(messages, options: options)
         let risky = messages.indices.filter { i in
             guard let c = messages[i].content, !c.isEmpty else { return false }
@@ -55,6 +64,26 @@ public struct ChatPromptEncoder: Sendable {
         }
         if risky.isEmpty { return ChatPrompt(text: text, tokens: tokenizer.encode(text, addSpecialTokens: false, parseSpecial: true)) }
         return ChatPrompt(text: text, tokens: try fencedTokens(messages, plain: text, risky: risky))
+    }
+
+    /// Templates render tool calls (arguments as parsed JSON objects), names, call ids and tool
+    /// definitions in ways fences cannot survive, so control-token text there is refused, not encoded.
+    private func refuseControlTokensOutsideContent(_ messages: [ChatMessage]) throws {
+        func hasControlText(_ text: String) -> Bool {
+            !text.isEmpty && tokenizer.encode(text, parseSpecial: true) != tokenizer.encode(text, parseSpecial: false)
+        }
+        for (i, m) in messages.enumerated() {
+            for (k, call) in m.toolCalls.enumerated() {
+                if hasControlText(call.name) { throw ChatPromptError.controlTokens(field: "messages[\(i)].tool_calls[\(k)].function.name") }
+                if hasControlText(call.arguments) { throw ChatPromptError.controlTokens(field: "messages[\(i)].tool_calls[\(k)].function.arguments") }
+                if hasControlText(call.id) { throw ChatPromptError.controlTokens(field: "messages[\(i)].tool_calls[\(k)].id") }
+            }
+            if let name = m.name, hasControlText(name) { throw ChatPromptError.controlTokens(field: "messages[\(i)].name") }
+            if let id = m.toolCallID, hasControlText(id) { throw ChatPromptError.controlTokens(field: "messages[\(i)].tool_call_id") }
+        }
+        for (t, tool) in options.tools.enumerated() where hasControlText(tool.jsonText) {
+            throw ChatPromptError.controlTokens(field: "tools[\(t)]")
+        }
     }
 
     /// Renders with every message's text fenced; if removing the fences gives back `plain`, template text

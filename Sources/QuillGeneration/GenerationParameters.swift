@@ -65,4 +65,5 @@ public enum FinishReason: String, Sendable, Codable {
     case length      // max tokens or the context window reached
     case stop        // stop string or end-of-text (OpenAI's "stop")
     case cancelled   // the consumer stopped listening or cancelled the request
+    case contentFilter = "content_filter"   // a content policy stopped the answer (QuillAssistant's ContentPolicy)
 }

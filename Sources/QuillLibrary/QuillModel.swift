@@ -45,11 +45,13 @@ public actor QuillModel {
         public var prefixCacheSize: Int
         /// Requests that may wait for a slot; past that a request's stream ends with `queueFull`.
         public var maxQueued: Int
+        /// Input bounds, hidden characters and content filter categories (docs/safety.md).
+        public var contentPolicy: ContentPolicy
 
         public init(slots: Int = 4, contextLength: Int? = nil, cacheType: KVCacheType = .f32, prefixCacheSize: Int = 4,
-                    maxQueued: Int = 256) {
+                    maxQueued: Int = 256, contentPolicy: ContentPolicy = ContentPolicy()) {
             self.slots = slots; self.contextLength = contextLength; self.cacheType = cacheType
-            self.prefixCacheSize = prefixCacheSize; self.maxQueued = maxQueued
+            self.prefixCacheSize = prefixCacheSize; self.maxQueued = maxQueued; self.contentPolicy = contentPolicy
         }
     }
 
@@ -63,6 +65,7 @@ public actor QuillModel {
         engine = ChatEngine(model: model, slots: configuration.slots, contextLength: configuration.contextLength,
                             cacheType: configuration.cacheType, prefixCacheSize: configuration.prefixCacheSize,
                             maxQueued: configuration.maxQueued)
+        engine.contentPolicy = configuration.contentPolicy
     }
 
     /// Loads a model directory, a .gguf file or a short name (`smollm2`, `shakespeare`; see ModelCatalog).

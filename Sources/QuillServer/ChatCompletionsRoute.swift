@@ -20,10 +20,12 @@ struct ChatCompletionsRoute {
         let body = try await JSONBody.decode(ChatCompletionRequest.self, from: request)
         let served = routes.served
         try served.check(model: body.model)
-        let retrieved = try await routes.retrieval?.augment(body.chatMessages, request: body.rag)
+        let (messages, verdict) = try guardedMessages(body)          // bounds, hidden characters, input filter
+        if verdict.isBlocked { return try refusal(body, verdict: verdict) }
+        let retrieved = try await routes.retrieval?.augment(messages, request: body.rag)
         let document = try await JSONBody.document(of: request)
         let tools = try ToolRequest(in: document, prompter: served.toolPrompter)
-        let prompt = try served.chatPrompt(retrieved?.messages ?? body.chatMessages, tools: tools.use)
+        let prompt = try served.chatPrompt(retrieved?.messages ?? messages, tools: tools.use)
         let limitParam = body.maxCompletionTokens != nil ? "max_completion_tokens" : "max_tokens"
         let maxTokens = body.maxCompletionTokens ?? body.maxTokens ?? max(1, served.contextLength - prompt.count)
         guard maxTokens >= 1 else { throw OpenAIError.invalidRequest("\(limitParam) must be at least 1, got \(maxTokens).", param: limitParam) }
@@ -35,6 +37,7 @@ struct ChatCompletionsRoute {
         for i in choices.indices { choices[i].constraint = constraint }
         let streams = try served.submit(prompt: prompt, choices: choices, promptParam: "messages",
                                         retryAfter: routes.configuration.retryAfterSeconds)
+            .map { routes.configuration.contentPolicy.filtered($0, promptTokens: prompt.count) }      // output filter
         let id = "chatcmpl-" + randomID()
         let created = Int(Date().timeIntervalSince1970)
         if body.sampling.stream == true {
@@ -42,8 +45,10 @@ struct ChatCompletionsRoute {
                                            choices: streams.count, includeUsage: body.sampling.includeUsage,
                                            promptTokens: prompt.count, wantsLogprobs: wantsLogprobs, metrics: routes.metrics,
                                            start: start, piece: { served.piece($0) })
-            return streamed(ChoiceStreams.merged(streams), encoder: ToolCallChunkEncoder(encoder, tools: tools.use, choices: streams.count),
-                            request: request)
+            var response = streamed(ChoiceStreams.merged(streams), encoder: ToolCallChunkEncoder(encoder, tools: tools.use, choices: streams.count),
+                                    request: request)
+            if verdict.isFlagged { response.headers[.contentFlags] = verdict.matched.joined(separator: ",") }
+            return response
         }
         let results = try await request.body.consumeWithCancellationOnInboundClose { _ in
             try await ChoiceStreams.collect(streams, metrics: routes.metrics, start: start)
@@ -58,6 +63,8 @@ struct ChatCompletionsRoute {
             },
             usage: ChoiceStreams.usage(promptTokens: prompt.count, results.map(\.stats)), systemFingerprint: served.fingerprint,
             sources: retrieved.map { $0.sources.enumerated().map { RetrievalSource($0.offset + 1, $0.element) } })
-        return try JSONBody.closingResponse(completion)
+        var response = try JSONBody.closingResponse(completion)
+        if verdict.isFlagged { response.headers[.contentFlags] = verdict.matched.joined(separator: ",") }
+        return response
     }
 }

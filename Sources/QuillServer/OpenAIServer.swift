@@ -53,6 +53,7 @@ public final class OpenAIServer: Sendable {
         TokenizeRoute(routes).register(on: router)
         MetricsRoute(routes).register(on: router)
         PlaygroundRoute(routes).register(on: router)
+        ModerationsRoute(routes).register(on: router)
         return router
     }
 

@@ -108,5 +108,5 @@ struct SamplingFields: Decodable, Sendable {
 
 extension FinishReason {
     /// OpenAI's `finish_reason` ("cancelled" never reaches a client that is still listening).
-    var apiName: String { self == .length ? "length" : "stop" }
+    var apiName: String { self == .length ? "length" : self == .contentFilter ? "content_filter" : "stop" }
 }

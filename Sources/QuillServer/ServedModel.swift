@@ -73,8 +73,10 @@ final class ServedModel: @unchecked Sendable {
                 throw OpenAIError.invalidRequest("The chat template could not render these messages: \(reason)", param: "messages")
             }
         } catch let e as ChatPromptError {
-            guard case .cannotIsolateContent(let i) = e else { throw e }
-            throw OpenAIError.invalidRequest(e.description, param: "messages[\(i)].content")
+            switch e {
+            case .cannotIsolateContent(let i): throw OpenAIError.invalidRequest(e.description, param: "messages[\(i)].content")
+            case .controlTokens(let field): throw OpenAIError.invalidRequest(e.description, param: field)
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 // What `quill serve` is asked to do: where to listen, the key to require, how many sequences share
 // a batch, context and queue limits, and the names the model answers to.
+import QuillAssistant
 import QuillModels
 
 public struct ServerConfiguration: Sendable {
@@ -24,6 +25,8 @@ public struct ServerConfiguration: Sendable {
     public var modelID = "quill"
     public var modelAliases: [String] = []
     public var embeddingModelID = "embedding"
+    /// Input bounds, hidden-character policy and content filter categories (`--content-policy`, docs/safety.md).
+    public var contentPolicy = ContentPolicy()
 
     public init(host: String = "127.0.0.1", port: Int = 8080, apiKey: String? = nil, parallel: Int = 4,
                 contextLength: Int? = nil, maxQueued: Int = 64, modelID: String = "quill") {

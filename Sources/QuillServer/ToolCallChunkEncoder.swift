@@ -30,6 +30,7 @@ struct ToolCallChunkEncoder: ChunkEncoder {
             let safe = filters[i]!.feed(piece)
             return safe.isEmpty ? [] : try inner.encode(ChoiceEvent(index: i, event: .text(safe)))
         case .finished(let reason, let stats):
+            if reason == .contentFilter { return try inner.finish(i, reason: reason.apiName, stats: stats) }   // held text dropped
             let parsed = use.limited(filters[i]!.finish())
             var out: [ByteBuffer] = []
             if let content = parsed.content, !content.isEmpty {

@@ -57,7 +57,7 @@ struct ToolRequest: Sendable {
     /// null when the answer is only calls) and `tool_calls`, or the text as it is.
     func answer(_ text: String, finish: FinishReason) -> (message: ChatCompletion.Message, finishReason: String) {
         let parsed = use.parse(text)
-        guard !parsed.calls.isEmpty else { return (ChatCompletion.Message(content: text), finish.apiName) }
+        guard !parsed.calls.isEmpty, finish != .contentFilter else { return (ChatCompletion.Message(content: text), finish.apiName) }
         return (ChatCompletion.Message(content: parsed.content, toolCalls: parsed.calls.map(ToolCallWire.init)), "tool_calls")
     }
 }

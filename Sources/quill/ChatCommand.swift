@@ -44,6 +44,8 @@ struct ChatCommand: AsyncParsableCommand {
     @Option(help: "Tools the model may call, run by quill: a JSON file listing built-in names or OpenAI tool definitions (current_datetime, calculator, search_documents). See docs/tools.md.")
     var tools: String?
     @Option(name: .customLong("rag-db"), help: "RAG index (quill rag index) that the search_documents tool searches.") var ragDB: String?
+    @Option(name: .customLong("content-policy"), help: "Content policy JSON: input bounds, hidden characters, filtered categories (docs/safety.md).")
+    var contentPolicy: String?
 
     func validate() throws {
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
@@ -71,11 +73,13 @@ struct ChatCommand: AsyncParsableCommand {
 
     private func makeLoop() throws -> ChatLoop {
         if let threads { Parallel.configure(threads: threads) }
+        let policy = try contentPolicy.map { try ContentPolicy.load(file: $0) }      // before the model: fail fast
         let loaded = try ModelRegistry.loadForGeneration(path: try ModelLocator.resolve(model))
         if let contextSize, contextSize > loaded.model.contextLength {
             throw CommandError("--ctx-size: \(contextSize) is more than the model's context of \(loaded.model.contextLength)")
         }
         let engine = ChatEngine(model: loaded, slots: 1, contextLength: contextSize, cacheType: KVCacheType(rawValue: kvType) ?? .f32)
+        if let policy { engine.contentPolicy = policy }
         let sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP, seed: seed)
         try sampling.validate(vocabularySize: engine.vocabularySize)
         let interactive = prompt == nil && StandardChatTerminal.inputIsTerminal

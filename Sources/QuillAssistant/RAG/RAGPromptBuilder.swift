@@ -81,13 +81,5 @@ public struct RAGPromptBuilder: Sendable {
         return String(out)
     }
 
-    static func isHidden(_ s: Unicode.Scalar) -> Bool {
-        switch s.value {
-        case 0x09, 0x0A: return false
-        case 0x00...0x1F, 0x7F...0x9F: return true                      // C0 / C1 controls
-        case 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2064, 0x2066...0x2069, 0xFEFF: return true
-        case 0xFDD0...0xFDEF: return true                                 // noncharacters (ChatPromptEncoder's fences)
-        default: return false
-        }
-    }
+    static func isHidden(_ s: Unicode.Scalar) -> Bool { InvisibleCharacters.isHidden(s) }   // one list (Safety/)
 }
