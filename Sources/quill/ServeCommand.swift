@@ -22,6 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
           quill serve --model tiny.gguf --parallel 8 --ctx-size 2048 --api-key secret
           quill serve --model Models/shakespeare-gpt --embedding-model .assets/all-MiniLM-L6-v2
           quill serve --model smollm2 --rag-db wiki.sqlite --rag-k 3
+          quill serve --model smollm2 --keys keys.json --billing-db billing.sqlite --prices prices.json --feedback-db feedback.sqlite
           curl http://127.0.0.1:8080/v1/chat/completions -H 'Content-Type: application/json' \\
             -d '{"model": "shakespeare-gpt", "messages": [{"role": "user", "content": "Hello"}]}'
         """)
@@ -49,6 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("kv-type"), help: "KV cache storage: f32 or f16 (half the memory).") var kvType = "f32"
     @Option(name: .customLong("max-body"), help: "Largest request body in bytes; larger ones get 413.") var maxBody = 8 << 20
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @OptionGroup var accounting: ServeAccountingOptions
 
     func validate() throws {
         guard (1...256).contains(parallel) else { throw ValidationError("--parallel must be between 1 and 256") }
@@ -84,6 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.modelAliases = [model, path.path, Self.name(of: path)].compactMap { $0 }
             configuration.cacheType = cacheType
             configuration.maxBodyBytes = maxBody
+            configuration.accounting = try accounting.load(modelID: configuration.modelID)
             var embedder: TextEmbedder?
             if let embeddingModel {
                 let directory = URL(fileURLWithPath: embeddingModel)
