@@ -18,7 +18,7 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
         if request.method == .get && openPaths.contains(request.uri.path) { return try await next(request, context) }
         // Every key is compared (no early exit), so the time says nothing about which one nearly matched.
         guard let presented = Self.presentedKey(request.headers),
-              keys.reduce(false, { $0 | Self.constantTimeEqual(Array(presented.utf8), $1) }) else {
+              keys.map({ Self.constantTimeEqual(Array(presented.utf8), $0) }).contains(true) else {
             throw OpenAIError.invalidAPIKey
         }
         return try await next(request, context)

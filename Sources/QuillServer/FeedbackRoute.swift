@@ -12,7 +12,8 @@ struct FeedbackRequest: Decodable, Sendable {
     var comment: String?
     var choiceIndex: Int?
     enum CodingKeys: String, CodingKey {
-        case rating, correction, comment, responseID = "response_id", choiceIndex = "choice_index"
+        // In this order: the synthesized decoder reports the first missing or mistyped key of it.
+        case responseID = "response_id", rating, correction, comment, choiceIndex = "choice_index"
     }
 }
 

@@ -29,8 +29,6 @@ public struct FeedbackEntry: Sendable, Equatable, Codable, FetchableRecord, Pers
         self.comment = comment; self.createdAt = createdAt.timeIntervalSince1970
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
-
     /// The entry with every text field passed through `PIIRedactor`.
     public var redacted: FeedbackEntry {
         var e = self
@@ -65,7 +63,10 @@ public final class FeedbackStore: Sendable {
         }
         var stored = entry.redacted
         stored.id = nil
-        try AccountingDatabase.write(database, path) { db in try stored.insert(db) }
+        stored.id = try AccountingDatabase.write(database, path) { db in
+            try stored.insert(db)
+            return db.lastInsertedRowID
+        }
         return stored
     }
 
