@@ -44,6 +44,7 @@ enum PlaygroundPage {
   button:disabled { opacity: .5; cursor: default; }
   .row { display: flex; gap: 8px; margin-top: 16px; }
   .row button { flex: 1; height: 34px; }
+  .rating { margin: -10px 0 14px; }
   .rate { background: none; color: var(--muted); padding: 0 4px; font-size: 14px; }
   .rate.chosen { color: var(--accent); font-weight: bold; }
 </style>
@@ -108,8 +109,12 @@ function authHeaders() {
   return headers;
 }
 
-// Thumbs up/down under an answer: one rating per answer (a second click replaces it server-side as a new row).
+// Thumbs up/down under an answer, in their own row after the stats line (whose text stays as it was);
+// a second click stores another rating.
 function rateButtons(stats, responseID) {
+  const row = document.createElement("div");
+  row.className = "rating";
+  stats.after(row);
   for (const [label, rating] of [["\u{1F44D}", 1], ["\u{1F44E}", -1]]) {
     const button = document.createElement("button");
     button.type = "button";
@@ -120,10 +125,10 @@ function rateButtons(stats, responseID) {
     button.addEventListener("click", async () => {
       const response = await fetch("/v1/feedback", { method: "POST", headers: authHeaders(),
                                                       body: JSON.stringify({ response_id: responseID, rating }) }).catch(() => null);
-      for (const b of stats.querySelectorAll(".rate")) b.classList.toggle("chosen", b === button && response && response.ok);
+      for (const b of row.querySelectorAll(".rate")) b.classList.toggle("chosen", b === button && response && response.ok);
       if (!response || !response.ok) button.title = response && response.status === 404 ? "This server keeps no feedback" : "Feedback failed";
     });
-    stats.appendChild(button);
+    row.appendChild(button);
   }
 }
 

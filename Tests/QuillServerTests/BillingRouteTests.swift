@@ -70,6 +70,20 @@ struct BillingRouteTests {
         }
     }
 
+    /// n = 2 streamed: the prompt once, both choices' 12 tokens, as the non-streamed `usage` counts them.
+    @Test func aStreamWithTwoChoicesIsBilledLikeItsUsage() async throws {
+        let path = Self.temporaryPath()
+        defer { Self.cleanup(path) }
+        try await ServerTests.withClient(try Self.server(billing: path)) { client in
+            let body = String(Self.chat.dropLast()) + #", "n": 2, "stream": true, "stream_options": {"include_usage": true}}"#
+            let events = try #require(try await client.post("/v1/chat/completions", body, headers: Self.bearer("sk-b")).events)
+            let usage = try #require(events.dropLast().last.flatMap { try? JSONValue(parsing: Data($0.utf8)) }?["usage"])
+            #expect(usage["prompt_tokens"]?.intValue == 52 && usage["completion_tokens"]?.intValue == 24)
+            let day = try await client.get("/v1/usage", headers: Self.bearer("sk-b")).json["days", "0"]
+            #expect(day?["requests"]?.intValue == 1 && day?["prompt_tokens"]?.intValue == 52 && day?["completion_tokens"]?.intValue == 24)
+        }
+    }
+
     @Test func overQuotaIs429InsufficientQuotaBeforeGeneration() async throws {
         let path = Self.temporaryPath()
         defer { Self.cleanup(path) }

@@ -98,6 +98,15 @@ struct FeedbackRouteTests {
         #expect(try FeedbackStore(path: path).count() == 0)
     }
 
+    /// The playground's thumbs post the streamed response's id and a ±1 rating to /v1/feedback.
+    @Test func thePlaygroundRatesAnswers() async throws {
+        try await ServerTests.withClient(try ServerTests.server()) { client in
+            let page = try await client.get("/").text
+            #expect(page.contains(#"fetch("/v1/feedback""#) && page.contains("response_id: responseID, rating"))
+            #expect(page.contains("if (chunk.id) responseID = chunk.id;"))
+        }
+    }
+
     /// The server forgets the oldest responses beyond its bound.
     @Test func recentResponsesAreBounded() {
         let recent = RecentResponses(capacity: 3)
