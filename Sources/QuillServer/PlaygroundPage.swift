@@ -115,7 +115,8 @@ function rateButtons(stats, responseID) {
   const row = document.createElement("div");
   row.className = "rating";
   stats.after(row);
-  for (const [label, rating] of [["\u{1F44D}", 1], ["\u{1F44E}", -1]]) {
+  // Thumbs up / down as ▲ / ▼ (in every common font; emoji are missing from many headless and Linux setups).
+  for (const [label, rating] of [["\u25B2 Good", 1], ["\u25BC Bad", -1]]) {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "rate";
