@@ -84,6 +84,31 @@ struct BillingRouteTests {
         }
     }
 
+    /// A client that hangs up mid-stream is billed for the tokens generated before it left (over a
+    /// real socket, the model slowed to 20 ms a step so the 1,500-token answer cannot finish first).
+    @Test func anAbandonedStreamIsBilledForWhatWasGenerated() async throws {
+        let path = Self.temporaryPath()
+        defer { Self.cleanup(path) }
+        let slow = try HeldModel(delayMicroseconds: 20_000, contextLength: 2048)
+        let accounting = Accounting(billing: try BillingStore(path: path, create: true))
+        let server = try ServerTests.server(try ServerTests.model(slow)) { $0.parallel = 1; $0.accounting = accounting }
+        try await ServerTests.withClient(server, .live) { client in
+            let connection = try RawConnection(port: try #require(client.port))
+            connection.send(post: "/v1/chat/completions", json: LiveServerTests.long + #", "stream": true}"#)
+            #expect(connection.read(until: "data: ", count: 3).hasPrefix("HTTP/1.1 200"))
+            connection.hangUp()
+            #expect(await LiveServerTests.slotsComeFree(server))
+            var day: [DailyUsage] = []
+            for _ in 0..<2000 where day.isEmpty {              // billed when the abandoned stream has wound down
+                day = try accounting.billing!.usage(key: Accounting.anonymousKey)
+                if day.isEmpty { try await Task.sleep(nanoseconds: 10_000_000) }
+            }
+            let billed = try #require(day.first)
+            #expect(billed.requests == 1 && billed.promptTokens == ServerTests.chatML(user: "hello").utf8.count)
+            #expect(billed.completionTokens >= 2 && billed.completionTokens < 1500, "\(billed.completionTokens) tokens billed")
+        }
+    }
+
     @Test func overQuotaIs429InsufficientQuotaBeforeGeneration() async throws {
         let path = Self.temporaryPath()
         defer { Self.cleanup(path) }
