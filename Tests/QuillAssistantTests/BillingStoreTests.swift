@@ -74,6 +74,18 @@ struct BillingStoreTests {
         }
     }
 
+    /// `--billing-db` and `--feedback-db` may name the same file: one schema, two tables.
+    @Test func billingAndFeedbackShareAFile() throws {
+        let path = RAGFixtures.temporaryPath()
+        defer { RAGFixtures.cleanup(path) }
+        let billing = try BillingStore(path: path, create: true)
+        let feedback = try FeedbackStore(path: path, create: true)
+        try billing.record(key: "k", model: "m", promptTokens: 1, completionTokens: 2, cost: 0)
+        try feedback.add(FeedbackEntry(responseID: "r", apiKey: "k", model: "m", rating: 1, prompt: "p", response: "a"))
+        #expect(try BillingStore(path: path).usage(key: "k").first?.completionTokens == 2)
+        #expect(try FeedbackStore(path: path).count() == 1)
+    }
+
     @Test func badFiles() throws {
         let path = RAGFixtures.temporaryPath()
         defer { RAGFixtures.cleanup(path) }
