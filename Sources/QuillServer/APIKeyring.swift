@@ -19,7 +19,20 @@ public struct APIKeyEntry: Sendable, Equatable, Codable {
         self.key = key; self.name = name; self.quota = quota
     }
 
+    /// Every field an entry may have: a misspelt limit ("daily_token") must not silently mean "no limit".
+    static let fields: Set<String> = ["key", "name", "daily_tokens", "total_tokens", "total_cost"]
+
+    struct AnyKey: CodingKey {
+        var stringValue: String, intValue: Int? = nil
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { return nil }
+    }
+
     public init(from decoder: any Decoder) throws {
+        if let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).filter({ !Self.fields.contains($0) }).sorted().first {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [AnyKey(stringValue: unknown)],
+                                                    debugDescription: "unknown field"))
+        }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         key = try c.decode(String.self, forKey: .key)
         name = try c.decodeIfPresent(String.self, forKey: .name)
@@ -75,7 +88,11 @@ public struct APIKeyring: Sendable, Equatable {
         switch error {
         case .keyNotFound(let key, let context): return "missing '\(path(context.codingPath + [key]))'"
         case .typeMismatch(_, let context), .valueNotFound(_, let context): return "wrong type at '\(path(context.codingPath))'"
-        case .dataCorrupted(let context): return context.codingPath.isEmpty ? "invalid JSON" : "invalid value at '\(path(context.codingPath))'"
+        case .dataCorrupted(let context):
+            if context.debugDescription == "unknown field" {
+                return "unknown field '\(path(context.codingPath))' (allowed: \(APIKeyEntry.fields.sorted().joined(separator: ", ")))"
+            }
+            return context.codingPath.isEmpty ? "invalid JSON" : "invalid value at '\(path(context.codingPath))'"
         @unknown default: return "invalid JSON"
         }
     }

@@ -168,6 +168,8 @@ struct BillingRouteTests {
             (#"{"keys": [{"key": "sk-a"}, {"key": "sk-a"}]}"#, "keys[1].key appears twice"),
             (#"{"keys": [{"key": " "}]}"#, "keys[0].key is empty"),
             (#"{"keys": [{"key": "k", "daily_tokens": -5}]}"#, "keys[0]: quotas must be ≥ 0"),
+            (#"{"keys": [{"key": "k", "daily_token": 5}]}"#,
+             "not a keys file: unknown field 'keys[0].daily_token' (allowed: daily_tokens, key, name, total_cost, total_tokens); expected {\"keys\": [{\"key\": \"…\", \"daily_tokens\": N}]}"),
         ] {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path))
             #expect(throws: AccountingError.invalidFile(path: path, reason: reason)) { try APIKeyring.load(path: path) }
