@@ -72,6 +72,10 @@ struct BillingStoreTests {
         #expect(throws: AccountingError.invalidFile(path: file.path, reason: "not a price table (wrong type at 'models.x.prompt')")) {
             try PriceTable.load(path: file.path)
         }
+        try Data(#"{"model": {"x": {"prompt": 1, "completion": 1}}}"#.utf8).write(to: file)
+        #expect(throws: AccountingError.invalidFile(path: file.path, reason: "not a price table (unknown field 'model' (allowed: currency, default, models))")) {
+            try PriceTable.load(path: file.path)
+        }
     }
 
     /// `--billing-db` and `--feedback-db` may name the same file: one schema, two tables.

@@ -26,6 +26,11 @@ public struct PriceTable: Sendable, Equatable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        // A misspelt "model" must not silently price everything at the default.
+        if let unknown = try decoder.container(keyedBy: AccountingJSON.AnyKey.self).allKeys
+            .first(where: { CodingKeys(rawValue: $0.stringValue) == nil }) {
+            throw DecodingError.dataCorrupted(.init(codingPath: [unknown], debugDescription: "unknown field"))
+        }
         currency = try c.decodeIfPresent(String.self, forKey: .currency) ?? "USD"
         defaultPrice = try c.decodeIfPresent(Price.self, forKey: .defaultPrice) ?? Price(prompt: 0, completion: 0)
         models = try c.decodeIfPresent([String: Price].self, forKey: .models) ?? [:]
@@ -59,6 +64,12 @@ public struct PriceTable: Sendable, Equatable, Codable {
 
 /// Decoding errors as a short phrase naming the field.
 enum AccountingJSON {
+    struct AnyKey: CodingKey {
+        var stringValue: String, intValue: Int? = nil
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { return nil }
+    }
+
     static func describe(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return "\(error)" }
         func path(_ keys: [any CodingKey]) -> String {
@@ -69,6 +80,7 @@ enum AccountingJSON {
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             return "wrong type at '\(path(context.codingPath))'"
         case .dataCorrupted(let context):
+            if context.debugDescription == "unknown field" { return "unknown field '\(path(context.codingPath))' (allowed: currency, default, models)" }
             return context.codingPath.isEmpty ? "invalid JSON" : "invalid value at '\(path(context.codingPath))'"
         @unknown default: return "invalid JSON"
         }
