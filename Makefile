@@ -51,11 +51,13 @@ test: deps assets
 	$(MAKE) --no-print-directory check-openai
 
 # The official openai Python clients (today's and 0.28) against a live `quill serve` (debug build, the
-# one `make test` just built): Scripts/check/openai_client_check.py. Venvs in git-ignored .venv-*/.
+# one `make test` just built): Scripts/check/openai_client_check.py, and quotas / usage / feedback
+# (openai_billing_check.py). Venvs in git-ignored .venv-*/.
 check-openai: deps assets
 	@Scripts/setup/openai_check_venv.sh
 	$(SWIFT) build --product quill
 	.venv-check/bin/python Scripts/check/openai_client_check.py --quill .build/debug/quill
+	.venv-check/bin/python Scripts/check/openai_billing_check.py --quill .build/debug/quill
 
 # The web playground in headless Chromium (not part of `make test`: needs `apt-get install chromium`).
 check-playground: deps assets

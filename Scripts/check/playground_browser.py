@@ -1,7 +1,8 @@
 """The web playground (GET / of `quill serve`) in real headless Chromium, driven over the DevTools
 protocol: load the page, set the system prompt and temperature, type a message and press Enter, watch
 the answer stream in, read the tokens/s line, stop a long answer with the Stop button (its slot must
-come free), and save a screenshot whose path is printed. One PASS/FAIL line per check; exit 1 on failure.
+come free), rate an answer with its thumbs-up button (stored in the server's feedback file), and save a
+screenshot whose path is printed. One PASS/FAIL line per check; exit 1 on failure.
 
     apt-get install chromium; Scripts/setup/openai_check_venv.sh      # websocket-client is in .venv-check
     .venv-check/bin/python Scripts/check/playground_browser.py [--quill Q] [--model M] [--out runs/playground]
@@ -12,6 +13,7 @@ import itertools
 import json
 import os
 import re
+import sqlite3
 import shutil
 import subprocess
 import sys
@@ -139,14 +141,14 @@ def expect(condition, message):
         raise AssertionError(message)
 
 
-# Records each request body the page sends; `window.__extra` is merged into the next one (the check
+# Records each chat request body the page sends (feedback posts are not recorded); `window.__extra` is merged into the next one (the check
 # adds ignore_eos so that the "long answer" is long whatever the model would say).
 SPY = """
 window.__bodies = [];
 window.__extra = null;
 const realFetch = window.fetch.bind(window);
 window.fetch = (url, options) => {
-  if (options && options.body) {
+  if (options && options.body && String(url).endsWith("/chat/completions")) {
     let body = JSON.parse(options.body);
     if (window.__extra) { body = Object.assign(body, window.__extra); options = Object.assign({}, options, { body: JSON.stringify(body) }); }
     window.__bodies.push(body);
@@ -169,11 +171,13 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     quill, model = args.quill or default_quill(), args.model or default_model()
     print(f"chromium {args.chromium}; quill {os.path.relpath(quill, ROOT)}; model {os.path.relpath(model, ROOT)}", flush=True)
-    with QuillServer(quill, model, ["--parallel", "2"], name="playground") as server, \
+    feedback_dir = tempfile.TemporaryDirectory()
+    feedback_db = os.path.join(feedback_dir.name, "feedback.sqlite")
+    with QuillServer(quill, model, ["--parallel", "2", "--feedback-db", feedback_db], name="playground") as server, \
          QuillServer(quill, model, ["--parallel", "1", "--api-key", KEY], name="keyed") as keyed:
         browser = Browser(args.chromium)
         try:
-            run_checks(browser, server, args.out)
+            run_checks(browser, server, args.out, feedback_db)
             run_key_checks(browser, keyed, args.out)
         finally:
             browser.close()
@@ -182,7 +186,7 @@ def main():
     return 1 if failed else 0
 
 
-def run_checks(b, server, out):
+def run_checks(b, server, out, feedback_db):
     model_id = server.get_json("/v1/models")["data"][0]["id"]
     stamp = time.strftime("%Y%m%d-%H%M%S")
 
@@ -240,6 +244,17 @@ def run_checks(b, server, out):
         expect(int(m.group(1)) > 0 and float(m.group(2)) > 0, f"stats {stats!r}")
         return stats
     check("tokens/s line", rate)
+
+    def thumbs():
+        b.click(".rating .rate")                     # the first button: thumbs up
+        b.wait("document.querySelector('.rating .rate').classList.contains('chosen')", timeout=10)
+        with sqlite3.connect(feedback_db) as db:
+            rows = db.execute("SELECT rating, response FROM feedback").fetchall()
+        answer = b.js("document.querySelector('.msg.assistant').textContent")
+        expect(len(rows) == 1 and rows[0][0] == 1, f"feedback rows {rows}")
+        expect(rows[0][1] == answer, f"stored answer {rows[0][1]!r} is not the shown {answer!r}")
+        return f"rating +1 stored with the {len(answer)}-character answer"
+    check("thumbs up stores the rating", thumbs)
 
     shot = os.path.join(out, f"playground-{stamp}.png")
 

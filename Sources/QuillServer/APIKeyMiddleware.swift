@@ -6,15 +6,19 @@ import HTTPTypes
 import Hummingbird
 
 struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
-    let key: [UInt8]
+    /// Every accepted key (`--api-key` and the `--keys` file's).
+    let keys: [[UInt8]]
     /// GET paths served without a key.
     let openPaths: Set<String> = ["/health", "/"]
 
-    init(key: String) { self.key = Array(key.utf8) }
+    init(key: String) { keys = [Array(key.utf8)] }
+    init(keys: [String]) { self.keys = keys.map { Array($0.utf8) } }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.method == .get && openPaths.contains(request.uri.path) { return try await next(request, context) }
-        guard let presented = Self.presentedKey(request.headers), Self.constantTimeEqual(Array(presented.utf8), key) else {
+        // Every key is compared (no early exit), so the time says nothing about which one nearly matched.
+        guard let presented = Self.presentedKey(request.headers),
+              keys.map({ Self.constantTimeEqual(Array(presented.utf8), $0) }).contains(true) else {
             throw OpenAIError.invalidAPIKey
         }
         return try await next(request, context)

@@ -45,7 +45,9 @@ struct ChatCompletionsRoute {
                                            choices: streams.count, includeUsage: body.sampling.includeUsage,
                                            promptTokens: prompt.count, wantsLogprobs: wantsLogprobs, metrics: routes.metrics,
                                            start: start, piece: { served.piece($0) })
-            var response = streamed(ChoiceStreams.merged(streams), encoder: ToolCallChunkEncoder(encoder, tools: tools.use, choices: streams.count),
+            let metered = routes.metered(ChoiceStreams.merged(streams), request: request, id: id, promptTokens: prompt.count,
+                                         prompts: [served.tokenizer.decode(prompt)])
+            var response = streamed(metered, encoder: ToolCallChunkEncoder(encoder, tools: tools.use, choices: streams.count),
                                     request: request)
             if verdict.isFlagged { response.headers[.contentFlags] = verdict.matched.joined(separator: ",") }
             return response
@@ -63,6 +65,7 @@ struct ChatCompletionsRoute {
             },
             usage: ChoiceStreams.usage(promptTokens: prompt.count, results.map(\.stats)), systemFingerprint: served.fingerprint,
             sources: retrieved.map { $0.sources.enumerated().map { RetrievalSource($0.offset + 1, $0.element) } })
+        routes.recordUsage(request, id: id, usage: completion.usage, prompts: [served.tokenizer.decode(prompt)], texts: results.map(\.text))
         var response = try JSONBody.closingResponse(completion)
         if verdict.isFlagged { response.headers[.contentFlags] = verdict.matched.joined(separator: ",") }
         return response

@@ -73,7 +73,9 @@ struct CompletionsRoute {
                                                  choices: prompts.count * n, wantsLogprobs: body.logprobs != nil,
                                                  includeUsage: body.sampling.includeUsage, promptTokens: promptTokens,
                                                  metrics: routes.metrics, start: start, piece: { served.piece($0) })
-            return streamed(ChoiceStreams.merged(streams), encoder: encoder, request: request)
+            let metered = routes.metered(ChoiceStreams.merged(streams), request: request, id: id, promptTokens: promptTokens,
+                                         prompts: (0..<prompts.count * n).map { prompts[$0 / n].text })
+            return streamed(metered, encoder: encoder, request: request)
         }
         let results = try await request.body.consumeWithCancellationOnInboundClose { _ in
             try await ChoiceStreams.collect(streams, metrics: routes.metrics, start: start)
@@ -91,6 +93,9 @@ struct CompletionsRoute {
                                          finishReason: r.finishReason.apiName)
             },
             usage: ChoiceStreams.usage(promptTokens: promptTokens, results.map(\.stats)))
+        if let usage = completion.usage {
+            routes.recordUsage(request, id: id, usage: usage, prompts: (0..<prompts.count * n).map { prompts[$0 / n].text }, texts: results.map(\.text))
+        }
         return try JSONBody.closingResponse(completion)
     }
 

@@ -3,6 +3,7 @@
 // client always gets `{"error": {...}}` and the process never answers with a bare 500.
 import Hummingbird
 import Logging
+import QuillAssistant
 
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let retryAfter: Int
@@ -16,7 +17,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 apiError = .unknownRoute(request.method, request.uri.path)
             }
             if apiError.status.code >= 500 {
-                context.logger.error("\(request.method) \(request.uri.path): \(error)")
+                context.logger.error("\(request.method) \(request.uri.path): \(PIIRedactor.redact("\(error)"))")   // no user PII in logs
             }
             return try apiError.response(from: request, context: context)
         }

@@ -42,7 +42,9 @@ public final class OpenAIServer: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware(retryAfter: configuration.retryAfterSeconds))
-        if let key = configuration.apiKey, !key.isEmpty { router.add(middleware: APIKeyMiddleware(key: key)) }
+        let keys = ([configuration.apiKey].compactMap { $0 } + (configuration.accounting?.keyring.entries.map(\.key) ?? [])).filter { !$0.isEmpty }
+        if !keys.isEmpty { router.add(middleware: APIKeyMiddleware(keys: keys)) }
+        if let accounting = configuration.accounting { router.add(middleware: QuotaMiddleware(accounting: accounting)) }
         router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
         let routes = RouteContext(served: served, embeddings: embeddings, metrics: metrics, configuration: configuration,
                                   retrieval: retrieval)
@@ -54,6 +56,8 @@ public final class OpenAIServer: Sendable {
         MetricsRoute(routes).register(on: router)
         PlaygroundRoute(routes).register(on: router)
         ModerationsRoute(routes).register(on: router)
+        UsageRoute(routes).register(on: router)
+        FeedbackRoute(routes).register(on: router)
         return router
     }
 

@@ -1,6 +1,7 @@
 // The web playground served at GET /: one self-contained page (inline CSS and JavaScript, no CDN, no
 // build step) that chats with /v1/chat/completions over SSE — system prompt, temperature, top-p, max
-// tokens, a stop button (aborts the fetch, which frees the slot), and tokens per second per answer.
+// tokens, a stop button (aborts the fetch, which frees the slot), tokens per second per answer, and
+// thumbs up/down on each answer (POST /v1/feedback, when the server keeps feedback).
 
 enum PlaygroundPage {
     /// The page, with the model's id filled in (HTML-escaped).
@@ -43,6 +44,9 @@ enum PlaygroundPage {
   button:disabled { opacity: .5; cursor: default; }
   .row { display: flex; gap: 8px; margin-top: 16px; }
   .row button { flex: 1; height: 34px; }
+  .rating { margin: -10px 0 14px; }
+  .rate { background: none; color: var(--muted); padding: 0 4px; font-size: 14px; }
+  .rate.chosen { color: var(--accent); font-weight: bold; }
 </style>
 </head>
 <body>
@@ -99,6 +103,36 @@ function note(text) {
   return div;
 }
 
+function authHeaders() {
+  const headers = { "Content-Type": "application/json" };
+  if ($("apiKey").value) headers["Authorization"] = "Bearer " + $("apiKey").value;
+  return headers;
+}
+
+// Thumbs up/down under an answer, in their own row after the stats line (whose text stays as it was);
+// a second click stores another rating.
+function rateButtons(stats, responseID) {
+  const row = document.createElement("div");
+  row.className = "rating";
+  stats.after(row);
+  // Thumbs up / down as ▲ / ▼ (in every common font; emoji are missing from many headless and Linux setups).
+  for (const [label, rating] of [["\u25B2 Good", 1], ["\u25BC Bad", -1]]) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "rate";
+    button.textContent = label;
+    button.title = rating > 0 ? "Good answer" : "Bad answer";
+    button.dataset.rating = String(rating);
+    button.addEventListener("click", async () => {
+      const response = await fetch("/v1/feedback", { method: "POST", headers: authHeaders(),
+                                                      body: JSON.stringify({ response_id: responseID, rating }) }).catch(() => null);
+      for (const b of row.querySelectorAll(".rate")) b.classList.toggle("chosen", b === button && response && response.ok);
+      if (!response || !response.ok) button.title = response && response.status === 404 ? "This server keeps no feedback" : "Feedback failed";
+    });
+    row.appendChild(button);
+  }
+}
+
 function busy(on) {
   $("send").disabled = on;
   $("stop").disabled = !on;
@@ -116,12 +150,11 @@ async function send(text) {
     temperature: parseFloat($("temperature").value), top_p: parseFloat($("topP").value),
     max_tokens: parseInt($("maxTokens").value, 10) || 256,
   };
-  const headers = { "Content-Type": "application/json" };
-  if ($("apiKey").value) headers["Authorization"] = "Bearer " + $("apiKey").value;
+  const headers = authHeaders();
   controller = new AbortController();
   busy(true);
   const start = performance.now();
-  let first = null, last = null, pieces = 0, tokens = null, reply = "", finish = "", failed = false;
+  let first = null, last = null, pieces = 0, tokens = null, reply = "", finish = "", failed = false, responseID = null;
   try {
     const response = await fetch("/v1/chat/completions", { method: "POST", headers, body: JSON.stringify(body), signal: controller.signal });
     if (!response.ok) {
@@ -144,6 +177,7 @@ async function send(text) {
         if (data === "[DONE]") continue;
         const chunk = JSON.parse(data);
         if (chunk.error) throw new Error(chunk.error.message);
+        if (chunk.id) responseID = chunk.id;
         if (chunk.usage) tokens = chunk.usage.completion_tokens;
         for (const choice of chunk.choices || []) {
           if (choice.delta && choice.delta.content) {
@@ -176,6 +210,7 @@ async function send(text) {
   const ttft = first !== null ? Math.round(first - start) + " ms to first token" : "no tokens";
   stats.textContent = failed && !reply ? "not answered (the message is not kept in the conversation)"
     : `${count} tokens · ${rate} tok/s · ${ttft}` + (finish ? ` · ${finish}` : "");
+  if (reply && responseID) rateButtons(stats, responseID);
   const previous = $("lastStats");
   if (previous) previous.removeAttribute("id");
   stats.id = "lastStats";             // what the browser check reads

@@ -27,6 +27,8 @@ public struct ServerConfiguration: Sendable {
     public var embeddingModelID = "embedding"
     /// Input bounds, hidden-character policy and content filter categories (`--content-policy`, docs/safety.md).
     public var contentPolicy = ContentPolicy()
+    /// Keys with quotas, billing and feedback stores (nil: no metering, /v1/usage and /v1/feedback absent).
+    public var accounting: Accounting?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, apiKey: String? = nil, parallel: Int = 4,
                 contextLength: Int? = nil, maxQueued: Int = 64, modelID: String = "quill") {

@@ -21,5 +21,6 @@ struct Quill: AsyncParsableCommand {
         """,
         subcommands: [GenerateCommand.self, ChatCommand.self, DataCommand.self, TrainCommand.self, BenchCommand.self,
                        TokenizeCommand.self, TokenizerCommand.self, InspectCommand.self,
-                       EmbedCommand.self, RAGCommand.self, ConvertCommand.self, QuantizeCommand.self, ServeCommand.self])
+                       EmbedCommand.self, RAGCommand.self, ConvertCommand.self, QuantizeCommand.self, ServeCommand.self,
+                       FeedbackCommand.self])
 }

@@ -23,6 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
           quill serve --model Models/shakespeare-gpt --embedding-model .assets/all-MiniLM-L6-v2
           quill serve --model smollm2 --rag-db wiki.sqlite --rag-k 3
           quill serve --model smollm2 --content-policy docs/examples/content-policy.json
+          quill serve --model smollm2 --keys keys.json --billing-db billing.sqlite --prices prices.json --feedback-db feedback.sqlite
           curl http://127.0.0.1:8080/v1/chat/completions -H 'Content-Type: application/json' \\
             -d '{"model": "shakespeare-gpt", "messages": [{"role": "user", "content": "Hello"}]}'
         """)
@@ -52,6 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Option(name: .customLong("content-policy"), help: "Content policy JSON: input bounds, hidden characters, filtered categories; enables /v1/moderations (docs/safety.md).")
     var contentPolicy: String?
+    @OptionGroup var accounting: ServeAccountingOptions
 
     func validate() throws {
         guard (1...256).contains(parallel) else { throw ValidationError("--parallel must be between 1 and 256") }
@@ -89,6 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.cacheType = cacheType
             configuration.maxBodyBytes = maxBody
             if let policy { configuration.contentPolicy = policy }
+            configuration.accounting = try accounting.load(modelID: configuration.modelID)
             var embedder: TextEmbedder?
             if let embeddingModel {
                 let directory = URL(fileURLWithPath: embeddingModel)
