@@ -58,6 +58,7 @@ check-openai: deps assets
 	$(SWIFT) build --product quill
 	.venv-check/bin/python Scripts/check/openai_client_check.py --quill .build/debug/quill
 	.venv-check/bin/python Scripts/check/openai_billing_check.py --quill .build/debug/quill
+	.venv-check/bin/python Scripts/check/openai_safety_check.py --quill .build/debug/quill
 
 # The web playground in headless Chromium (not part of `make test`: needs `apt-get install chromium`).
 check-playground: deps assets
