@@ -1,6 +1,6 @@
 # PyTorch reference for Quill's image encoder (Sources/QuillModels/ImageEncoder.swift), checked by
 # Tests/QuillModelsTests/ImageEncoderReferenceTests.swift. Builds the same tiny CNN (conv 3×3 → BN →
-# ReLU → max-pool, twice → linear → ReLU → linear) in float64 with fixed weights, and stores: the
+# ReLU → max-pool, twice → linear → ReLU → linear; convolutions without bias) in float64 with fixed weights, and stores: the
 # logits, cross-entropy and every parameter gradient of one training-mode step on a fixed batch; the
 # parameters and batch-norm running averages after two AdamW steps (decay on ≥2-D tensors only, as
 # QuillNN's AdamW); and evaluation-mode logits after them. Stored as float32.
@@ -24,9 +24,9 @@ LR, BETAS, EPS, WD, STEPS = 1e-2, (0.9, 0.999), 1e-8, 0.05, 2
 class CNN(nn.Module):
     def __init__(self):
         super().__init__()
-        self.conv1 = nn.Conv2d(1, C1, 3, padding=1)
+        self.conv1 = nn.Conv2d(1, C1, 3, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(C1, eps=1e-5, momentum=0.1)
-        self.conv2 = nn.Conv2d(C1, C2, 3, padding=1)
+        self.conv2 = nn.Conv2d(C1, C2, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(C2, eps=1e-5, momentum=0.1)
         self.embed = nn.Linear(C2 * (IMAGE // 4) ** 2, EMBED)
         self.classifier = nn.Linear(EMBED, CLASSES)

@@ -2,6 +2,8 @@
 // initialisation): conv 3×3 → BN → ReLU → 2×2 max-pool, twice, then a linear layer to an embedding
 // (ReLU) and a linear classifier. Tensor names are PyTorch's (`conv1.weight`, `bn1.running_mean`,
 // `embed.weight`, `classifier.bias`), so Scripts/reference/cnn_reference.py's state_dict maps one to one.
+// The convolutions have no bias: the batch norm after each subtracts the channel mean, so a bias there
+// would get a zero gradient (and Adam, dividing by its root-mean-square, would move it by noise).
 // Legend: N images, C channels, (H, W) image size, E embedding size, K classes.
 import Foundation
 import QuillFormats
@@ -81,9 +83,9 @@ public final class ImageEncoder: BufferedModule {
         try c.validate()
         config = c
         let (c1, c2) = (c.convChannels[0], c.convChannels[1])
-        conv1 = Conv2d(inputChannels: c.inputChannels, outputChannels: c1, kernel: 3, padding: 1, name: "conv1", parameters: m)
+        conv1 = Conv2d(inputChannels: c.inputChannels, outputChannels: c1, kernel: 3, padding: 1, bias: false, name: "conv1", parameters: m)
         bn1 = BatchNorm2d(c1, momentum: c.batchNormMomentum, epsilon: c.batchNormEpsilon, name: "bn1", parameters: m)
-        conv2 = Conv2d(inputChannels: c1, outputChannels: c2, kernel: 3, padding: 1, name: "conv2", parameters: m)
+        conv2 = Conv2d(inputChannels: c1, outputChannels: c2, kernel: 3, padding: 1, bias: false, name: "conv2", parameters: m)
         bn2 = BatchNorm2d(c2, momentum: c.batchNormMomentum, epsilon: c.batchNormEpsilon, name: "bn2", parameters: m)
         embed = Linear(inputs: c.flattenedSize, outputs: c.embeddingSize, layout: .outputByInput, name: "embed", parameters: m)
         classifier = Linear(inputs: c.embeddingSize, outputs: c.classCount, layout: .outputByInput, name: "classifier", parameters: m)
