@@ -41,6 +41,20 @@ public struct ImageEncoderConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
+    /// Every key is optional (missing ones take the defaults above), so a hand-written config.json
+    /// names only what differs.
+    public init(from decoder: Decoder) throws {
+        let k = try decoder.container(keyedBy: CodingKeys.self)
+        func read<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T { try k.decodeIfPresent(T.self, forKey: key) ?? fallback }
+        modelType = try read(.modelType, modelType); imageSize = try read(.imageSize, imageSize)
+        inputChannels = try read(.inputChannels, inputChannels); convChannels = try read(.convChannels, convChannels)
+        embeddingSize = try read(.embeddingSize, embeddingSize); classCount = try read(.classCount, classCount)
+        pixelMean = try read(.pixelMean, pixelMean); pixelStd = try read(.pixelStd, pixelStd)
+        batchNormEpsilon = try read(.batchNormEpsilon, batchNormEpsilon)
+        batchNormMomentum = try read(.batchNormMomentum, batchNormMomentum)
+        labels = try read(.labels, classCount == 10 ? labels : [])
+    }
+
     /// Features after the second pooling: C2 · (H/4) · (W/4).
     public var flattenedSize: Int { convChannels[1] * (imageSize / 4) * (imageSize / 4) }
 

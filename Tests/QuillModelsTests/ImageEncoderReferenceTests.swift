@@ -79,3 +79,22 @@ func expectNear(_ actual: Tensor, _ expected: Tensor, _ label: String, absolute:
     }
     #expect(worst == nil, "\(label)[\(worst?.0 ?? 0)]: quill \(worst?.1 ?? 0) vs torch \(worst?.2 ?? 0)")
 }
+
+@Suite("Image encoder config")
+struct ImageEncoderConfigTests {
+    static func decode(_ json: String) throws -> ImageEncoderConfig {
+        try JSONDecoder().decode(ImageEncoderConfig.self, from: Data(json.utf8))
+    }
+
+    @Test func missingKeysTakeDefaultsAndBadSizesAreRefused() throws {
+        let c = try Self.decode(#"{"model_type": "quill_cnn", "embedding_size": 32}"#)
+        #expect(c.embeddingSize == 32 && c.imageSize == 28 && c.convChannels == [16, 32] && c.labels.count == 10)
+        #expect(c.flattenedSize == 32 * 7 * 7)
+        for (json, field) in [(#"{"image_size": 30}"#, "image_size"), (#"{"conv_channels": [8]}"#, "conv_channels"),
+                              (#"{"num_classes": 0}"#, "num_classes"), (#"{"model_type": "gpt2"}"#, "model_type"),
+                              (#"{"num_classes": 3, "labels": ["a"]}"#, "labels"), (#"{"embedding_size": -1}"#, "embedding_size")] {
+            #expect(throws: ModelError.self, "\(field)") { try Self.decode(json).validate() }
+            do { try Self.decode(json).validate() } catch { #expect("\(error)".contains(field), "\(error)") }
+        }
+    }
+}
