@@ -5,6 +5,7 @@
 // through two batch norms); parameters after Adam 1e-5 + 1e-4·|ref| (each step moves them by ≤ lr).
 import Foundation
 import Testing
+import QuillFormats
 import QuillModels
 import QuillNN
 import QuillTensor
@@ -65,6 +66,30 @@ struct ImageEncoderReferenceTests {
             expectNear(t, all["after." + name]!, "after." + name)
         }
         expectNear(model.logits(x, training: false), all["eval_logits"]!, "eval_logits")
+    }
+}
+
+extension ImageEncoderReferenceTests {
+    /// torch's state_dict after the two steps (plus the int64 `num_batches_tracked` torch also saves),
+    /// written as a model directory: ImageEncoder.load must give torch's evaluation-mode logits.
+    @Test func loadsATorchStateDict() throws {
+        let all = try Fixtures.tensors(Self.url), g = try Fixtures.integers(Self.url, "geometry")
+        var config = ImageEncoderConfig()
+        config.imageSize = g[0]; config.convChannels = [g[1], g[2]]; config.embeddingSize = g[3]
+        config.classCount = g[4]; config.labels = []
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("quill-torch-cnn-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try JSONEncoder().encode(config).write(to: dir.appendingPathComponent("config.json"))
+        var entries = all.filter { $0.key.hasPrefix("after.") }.sorted { $0.key < $1.key }.map { key, t in
+            SafetensorsWriter.Entry(name: String(key.dropFirst("after.".count)), shape: t.shape, floats: t.scalars)
+        }
+        for bn in ["bn1", "bn2"] {
+            entries.append(.init(name: bn + ".num_batches_tracked", dtype: .i64, shape: [], bytes: [2, 0, 0, 0, 0, 0, 0, 0]))
+        }
+        try SafetensorsWriter.write(tensors: entries, to: dir.appendingPathComponent("model.safetensors"))
+        let model = try ImageEncoder.load(directory: dir)
+        expectNear(model.logits(all["x"]!, training: false), all["eval_logits"]!, "eval_logits (loaded)")
     }
 }
 
