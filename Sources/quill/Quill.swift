@@ -18,9 +18,10 @@ struct Quill: AsyncParsableCommand {
           quill embed --model .assets/all-MiniLM-L6-v2 "A man is eating food."
           quill rag index --db notes.sqlite --embedding-model .assets/all-MiniLM-L6-v2 docs/*.md
           quill serve --model Models/shakespeare-gpt --port 8080
+          quill vision train --data .assets/fashion-mnist --epochs 2 --out runs/fashion-cnn
         """,
         subcommands: [GenerateCommand.self, ChatCommand.self, DataCommand.self, TrainCommand.self, BenchCommand.self,
                        TokenizeCommand.self, TokenizerCommand.self, InspectCommand.self,
                        EmbedCommand.self, RAGCommand.self, ConvertCommand.self, QuantizeCommand.self, ServeCommand.self,
-                       FeedbackCommand.self])
+                       FeedbackCommand.self, VisionCommand.self])
 }
