@@ -19,7 +19,7 @@ struct Quill: AsyncParsableCommand {
           quill rag index --db notes.sqlite --embedding-model .assets/all-MiniLM-L6-v2 docs/*.md
           quill serve --model Models/shakespeare-gpt --port 8080
         """,
-        subcommands: [GenerateCommand.self, ChatCommand.self, DataCommand.self, TrainCommand.self, BenchCommand.self,
+        subcommands: [GenerateCommand.self, ChatCommand.self, DataCommand.self, TrainCommand.self, FinetuneCommand.self, BenchCommand.self,
                        TokenizeCommand.self, TokenizerCommand.self, InspectCommand.self,
                        EmbedCommand.self, RAGCommand.self, ConvertCommand.self, QuantizeCommand.self, ServeCommand.self])
 }
