@@ -38,13 +38,17 @@ public final class Trainer {
     /// global batch, split evenly over them.
     public let gradients: GradientAllReduce
     public var communicator: any Communicator { gradients.communicator }
+    /// LoRA runs: the adapters (the only trained parameters) and their settings.
+    public private(set) var adapters: [LoRAAdapter] = []
+    public let lora: LoRAConfig?
 
     /// A fresh run (`resume == false`) or the continuation of the checkpoint in `output`. A fresh run
     /// trains a new GPT of the config's shape (`vocabularySize`, `eosTokenID` from the tokenizer), or,
     /// when `config.model` names one, continues training that model (HF directory or GGUF file).
     public init(config: TrainingConfig, output: URL, tokenizerName: String, vocabularySize: Int,
                 eosTokenID: Int?, resume: Bool, communicator: any Communicator = SingleProcess(),
-                data: TrainingData = .shards) throws {
+                data: TrainingData = .shards, lora: LoRAConfig? = nil) throws {
+        self.lora = lora
         try config.validate()
         guard config.batchSize % communicator.size == 0 else {
             throw TrainingError.invalidConfig("batch_size \(config.batchSize) is the global batch and must divide evenly over \(communicator.size) ranks")
@@ -97,7 +101,16 @@ public final class Trainer {
                 throw TrainingError.invalidConfig("\(shard.path) holds token id \(largest) but the vocabulary has \(model.vocabularySize) ids; prepare the data with the same tokenizer")
             }
         }
-        optimizer = AdamW(parameters: model.namedParameters,
+        var trained = model.namedParameters
+        if let lora {
+            guard !resume else { throw TrainingError.invalidConfig("resuming a LoRA run is not supported yet; start it again") }
+            guard let llama = model as? Llama else {
+                throw TrainingError.invalidConfig("LoRA needs a Llama-family model (llama, mistral, qwen2), got \(model.modelType)")
+            }
+            adapters = try llama.attachLoRA(lora, seed: config.seed)
+            trained = adapters.flatMap(\.namedParameters)
+        }
+        optimizer = AdamW(parameters: trained,
                           hyperparameters: .init(beta1: config.beta1, beta2: config.beta2, weightDecay: config.weightDecay))
         if resume { try Checkpoint.loadOptimizer(optimizer, from: checkpoint, step: state.step) }
         if !resume { try gradients.broadcastFromRoot(model.namedParameters.map(\.tensor)) }   // one start on every rank
@@ -181,6 +194,11 @@ public final class Trainer {
     public func saveCheckpoint() throws {
         state.loaderRNG = loader.rng
         state.loaderBatches = loader.batchesDrawn
+        if let lora {   // the adapter alone, in PEFT's format (the base is unchanged)
+            try LoRAFiles.save(adapters, config: lora, baseModel: config.model ?? "", to: output)
+            return try LossCurve.writeSVG(train: state.trainLosses, validation: state.validationLosses,
+                                          to: output.appendingPathComponent("loss_curve.svg"))
+        }
         try Checkpoint.save(model: model, optimizer: optimizer, state: state, to: output)
         try model.save(directory: output, dtype: .f32)
         try LossCurve.writeSVG(train: state.trainLosses, validation: state.validationLosses,

@@ -25,7 +25,13 @@ struct FinetuneCommand: ParsableCommand {
 
     @Option(help: "Model to fine-tune: an HF directory (gpt2, llama, mistral, qwen2) or a .gguf file.") var model: String
     @Option(help: "Chat JSONL file, one {\"messages\": [...]} row per line.") var data: String
-    @Option(help: "full (every weight trains); lora is not implemented yet.") var method = "full"
+    @Option(help: "full (every weight trains) or lora (adapters only, saved in PEFT's format).") var method = "full"
+    @Option(name: .customLong("lora-r"), help: "LoRA rank.") var loraR = 8
+    @Option(name: .customLong("lora-alpha"), help: "LoRA alpha (scale alpha/r, or alpha/sqrt(r) with --rslora).") var loraAlpha: Float = 16
+    @Option(name: .customLong("lora-targets"), help: "Comma-separated modules: q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj.")
+    var loraTargets = "q_proj,v_proj"
+    @Option(name: .customLong("lora-dropout"), help: "Dropout on the adapters' input (only 0 is supported yet).") var loraDropout: Float = 0
+    @Flag(help: "Rank-stabilised LoRA scale alpha/sqrt(r).") var rslora = false
     @Option(help: "Output (checkpoint) folder.") var output: String
     @Flag(help: "Continue the checkpoint in --output exactly where it stopped.") var resume = false
     @Option(name: .customLong("validation-fraction")) var validationFraction = 0.1
@@ -55,10 +61,8 @@ struct FinetuneCommand: ParsableCommand {
 
     /// The rows rendered with the model's chat template, split into (train, held-out) by a seeded shuffle.
     func examples() throws -> (train: [SFTExample], validation: [SFTExample], pad: Int32) {
-        guard method == "full" else {
-            throw CommandError(method == "lora" ? "--method lora is not implemented yet; use --method full"
-                               : "--method must be full or lora, got '\(method)'")
-        }
+        guard method == "full" || method == "lora" else { throw CommandError("--method must be full or lora, got '\(method)'") }
+        guard loraDropout == 0 else { throw CommandError("--lora-dropout \(loraDropout): only 0 is supported yet") }
         guard validationFraction > 0 && validationFraction < 1 else {
             throw CommandError("--validation-fraction must be between 0 and 1, got \(validationFraction)")
         }
@@ -97,7 +101,13 @@ struct FinetuneCommand: ParsableCommand {
             print("\(train.count) training rows (\(trained) assistant tokens), \(validation.count) held out")
             let trainer = try Trainer(config: c, output: URL(fileURLWithPath: output), tokenizerName: model,
                                       vocabularySize: 0, eosTokenID: nil, resume: resume,
-                                      data: .sft(train: train, validation: validation, padToken: pad))
+                                      data: .sft(train: train, validation: validation, padToken: pad),
+                                      lora: method == "lora" ? LoRAConfig(rank: loraR, alpha: loraAlpha,
+                                          targets: loraTargets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                                          rsLoRA: rslora) : nil)
+            if !trainer.adapters.isEmpty {
+                print("LoRA: \(trainer.adapters.count) adapters, \(trainer.adapters.flatMap(\.namedParameters).reduce(0) { $0 + $1.tensor.count }) trained parameters")
+            }
             print("fine-tuning \(trainer.model.modelType), \(trainer.model.parameterCount) parameters, step \(trainer.state.step) → \(c.maxSteps)")
             if trainer.state.step == 0 { print(String(format: "held-out loss before: %.4f", try trainer.evaluate())) }
             var bar = ProgressBar(total: c.maxSteps)
@@ -110,7 +120,8 @@ struct FinetuneCommand: ParsableCommand {
                 }
             }
             let last = trainer.state.validationLosses.last.map { String(format: "%.4f", $0.loss) } ?? "n/a"
-            print("done: step \(trainer.state.step), held-out loss \(last); model and checkpoints in \(output)")
+            let saved = trainer.adapters.isEmpty ? "model and checkpoints" : "PEFT adapter (adapter_config.json, adapter_model.safetensors)"
+            print("done: step \(trainer.state.step), held-out loss \(last); \(saved) in \(output)")
         }
     }
 }
