@@ -99,6 +99,10 @@ struct FinetuneCommand: ParsableCommand {
             let (train, validation, pad) = try examples()
             let trained = train.map(\.trainedTargets).reduce(0, +)
             print("\(train.count) training rows (\(trained) assistant tokens), \(validation.count) held out")
+            let cut = (train + validation).filter { !$0.lossMask.prefix(sequenceLength + 1).dropFirst().contains(true) }.count
+            if cut > 0 {
+                FileHandle.standardError.write(Data("quill: \(cut) rows have no assistant token within --sequence-length \(sequenceLength) and are skipped\n".utf8))
+            }
             let trainer = try Trainer(config: c, output: URL(fileURLWithPath: output), tokenizerName: model,
                                       vocabularySize: 0, eosTokenID: nil, resume: resume,
                                       data: .sft(train: train, validation: validation, padToken: pad),
