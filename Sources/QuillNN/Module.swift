@@ -43,6 +43,8 @@ public final class Linear: Module {
     public let weight: Tensor
     public let bias: Tensor?
     public let layout: WeightLayout
+    /// A LoRA adapter added to the output (training; not part of `namedParameters`).
+    public var adapter: LoRAAdapter?
     private let prefix: String
 
     public init(inputs: Int, outputs: Int, bias: Bool = true, layout: WeightLayout, name prefix: String,
@@ -57,7 +59,9 @@ public final class Linear: Module {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        matmul(x, weight, bias: bias, layout: layout)
+        let y = matmul(x, weight, bias: bias, layout: layout)
+        guard let adapter else { return y }
+        return add(y, adapter(x))
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {

@@ -60,3 +60,22 @@ public struct DataLoader {
         self.batchesDrawn = batchesDrawn
     }
 }
+
+/// Where the Trainer's batches come from: random windows of a token shard or packed SFT rows. The
+/// RNG state and count are the whole position (saved in checkpoints).
+public protocol BatchSource {
+    var rng: RandomGenerator { get }
+    var batchesDrawn: Int { get }
+    mutating func next(rank: Int, of ranks: Int) -> Batch
+    mutating func restore(rng: RandomGenerator, batchesDrawn: Int)
+}
+
+extension DataLoader: BatchSource {}
+extension SFTLoader: BatchSource {}
+
+/// What a Trainer trains on: `config.data`'s train.bin / val.bin, or chat examples (token ids with
+/// assistant-only loss masks) packed into rows of `sequenceLength`, pads being `padToken`.
+public enum TrainingData {
+    case shards
+    case sft(train: [SFTExample], validation: [SFTExample], padToken: Int32)
+}

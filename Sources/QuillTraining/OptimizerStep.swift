@@ -41,6 +41,7 @@ public final class OptimizerStep {
     public func run(_ microbatches: [Batch], step: Int, rng: inout RandomGenerator) throws -> StepResult {
         precondition(!microbatches.isEmpty, "OptimizerStep.run: no microbatches")
         model.zeroGradients()
+        for t in parameters { t.grad?.storage.zero() }   // LoRA adapters live outside the model's parameters
         var lossSum: Float = 0
         let seed = 1 / Float(microbatches.count)
         for batch in microbatches {

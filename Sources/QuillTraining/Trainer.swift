@@ -29,28 +29,45 @@ public final class Trainer {
     public let optimizer: AdamW
     public let output: URL
     public private(set) var state: TrainingState
-    private var loader: DataLoader
-    private let validation: TokenShard
+    private var loader: any BatchSource
+    private let validation: TokenShard?
+    /// SFT runs: the held-out examples, packed (evaluated whole, token-weighted).
+    private let validationSFT: SFTLoader?
     private let stepper: OptimizerStep
     /// The data-parallel ranks (one process unless `--distributed mpi`); `config.batchSize` is the
     /// global batch, split evenly over them.
     public let gradients: GradientAllReduce
     public var communicator: any Communicator { gradients.communicator }
+    /// LoRA runs: the adapters (the only trained parameters) and their settings.
+    public private(set) var adapters: [LoRAAdapter] = []
+    public let lora: LoRAConfig?
 
     /// A fresh run (`resume == false`) or the continuation of the checkpoint in `output`. A fresh run
     /// trains a new GPT of the config's shape (`vocabularySize`, `eosTokenID` from the tokenizer), or,
     /// when `config.model` names one, continues training that model (HF directory or GGUF file).
     public init(config: TrainingConfig, output: URL, tokenizerName: String, vocabularySize: Int,
-                eosTokenID: Int?, resume: Bool, communicator: any Communicator = SingleProcess()) throws {
+                eosTokenID: Int?, resume: Bool, communicator: any Communicator = SingleProcess(),
+                data: TrainingData = .shards, lora: LoRAConfig? = nil) throws {
+        self.lora = lora
         try config.validate()
         guard config.batchSize % communicator.size == 0 else {
             throw TrainingError.invalidConfig("batch_size \(config.batchSize) is the global batch and must divide evenly over \(communicator.size) ranks")
         }
         gradients = GradientAllReduce(communicator: communicator)
-        let dataDir = URL(fileURLWithPath: config.data)
-        let train = try TokenShard(url: dataDir.appendingPathComponent("train.bin"))
-        validation = try TokenShard(url: dataDir.appendingPathComponent("val.bin"))
-        _ = try DataLoader(shard: validation, batchSize: 1, time: config.sequenceLength, seed: 0)
+        var train: TokenShard?
+        switch data {
+        case .shards:
+            let dataDir = URL(fileURLWithPath: config.data)
+            let shard = try TokenShard(url: dataDir.appendingPathComponent("train.bin"))
+            train = shard
+            validation = try TokenShard(url: dataDir.appendingPathComponent("val.bin"))
+            _ = try DataLoader(shard: validation!, batchSize: 1, time: config.sequenceLength, seed: 0)
+            validationSFT = nil
+        case .sft(_, let held, let pad):
+            validation = nil
+            validationSFT = try SFTLoader(examples: held, batchSize: config.batchSize, time: config.sequenceLength,
+                                          padToken: pad, seed: 0, name: "held-out split")
+        }
         self.output = output
         let checkpoint = resume ? try Checkpoint.latestDirectory(in: output) : output
         if resume {
@@ -78,17 +95,39 @@ public final class Trainer {
         guard config.sequenceLength <= model.contextLength else {
             throw TrainingError.invalidConfig("sequence_length \(config.sequenceLength) is longer than the model's context (\(model.contextLength))")
         }
-        for shard in [train, validation] {
+        for shard in [train, validation].compactMap({ $0 }) {
             let largest = shard.maxToken()
             guard largest < model.vocabularySize else {
                 throw TrainingError.invalidConfig("\(shard.path) holds token id \(largest) but the vocabulary has \(model.vocabularySize) ids; prepare the data with the same tokenizer")
             }
         }
-        optimizer = AdamW(parameters: model.namedParameters,
+        var trained = model.namedParameters
+        if let lora {
+            guard !resume else { throw TrainingError.invalidConfig("resuming a LoRA run is not supported yet; start it again") }
+            guard let llama = model as? Llama else {
+                throw TrainingError.invalidConfig("LoRA needs a Llama-family model (llama, mistral, qwen2), got \(model.modelType)")
+            }
+            adapters = try llama.attachLoRA(lora, seed: config.seed)
+            trained = adapters.flatMap(\.namedParameters)
+        }
+        optimizer = AdamW(parameters: trained,
                           hyperparameters: .init(beta1: config.beta1, beta2: config.beta2, weightDecay: config.weightDecay))
         if resume { try Checkpoint.loadOptimizer(optimizer, from: checkpoint, step: state.step) }
         if !resume { try gradients.broadcastFromRoot(model.namedParameters.map(\.tensor)) }   // one start on every rank
-        loader = try DataLoader(shard: train, batchSize: config.batchSize, time: config.sequenceLength, seed: 0)
+        switch data {
+        case .shards:
+            loader = try DataLoader(shard: train!, batchSize: config.batchSize, time: config.sequenceLength, seed: 0)
+        case .sft(let examples, _, let pad):
+            let sft = try SFTLoader(examples: examples, batchSize: config.batchSize, time: config.sequenceLength,
+                                    padToken: pad, seed: 0, name: "training split")
+            for (name, l) in [("training", sft), ("held-out", validationSFT!)] {
+                let largest = max(l.inputs.max() ?? 0, l.targets.max() ?? 0)
+                guard largest < model.vocabularySize else {
+                    throw TrainingError.invalidConfig("the \(name) examples hold token id \(largest) but the model has \(model.vocabularySize) ids")
+                }
+            }
+            loader = sft
+        }
         loader.restore(rng: state.loaderRNG, batchesDrawn: state.loaderBatches)
         let schedule = LearningRateSchedule(maxLearningRate: config.learningRate, minLearningRate: config.minLearningRate,
                                             warmupSteps: config.warmupSteps, decaySteps: config.maxSteps)
@@ -126,10 +165,21 @@ public final class Trainer {
 
     /// Mean loss over `evalBatches` held-out batches; the same batches every time (fixed seed).
     public func evaluate() throws -> Float {
+        var unused = RandomGenerator(seed: 0)
+        if let held = validationSFT {   // every held-out row once; mean over all its assistant targets
+            var total = 0.0, counted = 0
+            for b in held.sequentialBatches() {
+                let n = b.targets.filter { $0 >= 0 }.count
+                let loss = model.loss(b.inputs, targets: b.targets, batch: b.batchSize, time: b.time, training: false, rng: &unused)
+                total += Double(loss.scalars[0]) * Double(n)
+                counted += n
+            }
+            return Float(total / Double(max(counted, 1)))
+        }
+        guard let validation else { return 0 }
         var val = try DataLoader(shard: validation, batchSize: config.batchSize, time: config.sequenceLength,
                                  seed: config.seed &+ 3)
         var total: Float = 0
-        var unused = RandomGenerator(seed: 0)
         for _ in 0..<config.evalBatches {
             let b = val.next()
             total += model.loss(b.inputs, targets: b.targets, batch: b.batchSize, time: b.time, training: false,
@@ -144,6 +194,11 @@ public final class Trainer {
     public func saveCheckpoint() throws {
         state.loaderRNG = loader.rng
         state.loaderBatches = loader.batchesDrawn
+        if let lora {   // the adapter alone, in PEFT's format (the base is unchanged)
+            try LoRAFiles.save(adapters, config: lora, baseModel: config.model ?? "", to: output)
+            return try LossCurve.writeSVG(train: state.trainLosses, validation: state.validationLosses,
+                                          to: output.appendingPathComponent("loss_curve.svg"))
+        }
         try Checkpoint.save(model: model, optimizer: optimizer, state: state, to: output)
         try model.save(directory: output, dtype: .f32)
         try LossCurve.writeSVG(train: state.trainLosses, validation: state.validationLosses,

@@ -20,7 +20,7 @@ struct Quill: AsyncParsableCommand {
           quill serve --model Models/shakespeare-gpt --port 8080
           quill vision train --data .assets/fashion-mnist --epochs 2 --out runs/fashion-cnn
         """,
-        subcommands: [GenerateCommand.self, ChatCommand.self, DataCommand.self, TrainCommand.self, BenchCommand.self,
+        subcommands: [GenerateCommand.self, ChatCommand.self, DataCommand.self, TrainCommand.self, FinetuneCommand.self, BenchCommand.self,
                        TokenizeCommand.self, TokenizerCommand.self, InspectCommand.self,
                        EmbedCommand.self, RAGCommand.self, ConvertCommand.self, QuantizeCommand.self, ServeCommand.self,
                        FeedbackCommand.self, VisionCommand.self])
