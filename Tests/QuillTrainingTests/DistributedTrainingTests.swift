@@ -116,5 +116,19 @@ struct DistributedTrainingTests {
         print("2 ranks vs 1 process: max |Δ train loss| \(lossGap), |Δ val loss| \(valGap), |Δ weight| \(weightGap)")
         #expect(lossGap <= 1e-5 && valGap <= 1e-5, "losses differ by \(lossGap) / \(valGap)")
         #expect(weightGap <= 1e-5, "weights differ by \(weightGap)")
+
+        // Resuming with another number of ranks: one process to step 6, then two ranks to step 12, ends
+        // where the one-process run did (the sampler and the batch are global, so only reduction order differs).
+        // (Part one in this process, with the very config the CLI run saved, stopped after 6 steps.)
+        let mixed = temporaryDirectory("dp-mixed")
+        try Trainer(config: a.config, output: mixed, tokenizerName: "bytes", vocabularySize: 257, eosTokenID: 256,
+                    resume: false).run(stopAfter: 6)
+        let resumed = try Self.run(Self.mpirun!, ["--allow-run-as-root", "--oversubscribe", "-np", "2", exe.path]
+                                   + common + ["--output", mixed.path, "--distributed", "mpi", "--resume"])
+        #expect(resumed.status == 0, "\(resumed.output)")
+        let c = try Checkpoint.loadState(from: Checkpoint.latestDirectory(in: mixed))
+        #expect(c.step == 12 && c.trainLosses.count == a.trainLosses.count)
+        let resumeGap = zip(a.trainLosses, c.trainLosses).map { abs($0.loss - $1.loss) }.max() ?? .infinity
+        #expect(resumeGap <= 1e-5, "1 → 2 ranks on resume: losses differ by \(resumeGap)")
     }
 }
