@@ -25,9 +25,9 @@ print(f"{1000 * state['elapsed_seconds'] / state['step']:.0f}")
 PY
 }
 echo "start: $(uptime)"
-"$Q" "${ARGS[@]}" --threads 1 --output "$WORK/one1" >/dev/null
+"$Q" "${ARGS[@]}" --threads 1 --output "$WORK/one1" >/dev/null 2>&1
 echo "1 process × 1 thread:  $(ms_per_step "$WORK/one1") ms/step"
-"$Q" "${ARGS[@]}" --threads 2 --output "$WORK/one2" >/dev/null
+"$Q" "${ARGS[@]}" --threads 2 --output "$WORK/one2" >/dev/null 2>&1
 echo "1 process × 2 threads: $(ms_per_step "$WORK/one2") ms/step"
 out=$(mpirun --allow-run-as-root --oversubscribe -np 2 "$Q" "${ARGS[@]}" --threads 1 --output "$WORK/two" --distributed mpi 2>/dev/null)
 echo "2 ranks × 1 thread:    $(ms_per_step "$WORK/two") ms/step; $(echo "$out" | grep '^allreduce:')"
