@@ -20,23 +20,10 @@ import openai
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from quill_server import ROOT, QuillServer, default_quill  # noqa: E402
-
-results = []
-
-
-def check(name, fn):
-    try:
-        detail = fn()
-        results.append((name, True))
-        print(f"PASS {name}{': ' + detail if detail else ''}", flush=True)
-    except Exception as e:  # noqa: BLE001 - every failure is reported, none stops the run
-        results.append((name, False))
-        print(f"FAIL {name}: {type(e).__name__}: {e}", flush=True)
+from check_support import expect, results, run_check as check, summary  # noqa: E402
 
 
-def expect(condition, message):
-    if not condition:
-        raise AssertionError(message)
+
 
 
 def post(server, path, body, key):
@@ -66,9 +53,7 @@ def main():
             run_checks(server, quill, feedback, tmp)
             if not server.alive():
                 results.append(("server alive", False))
-    failed = [n for n, ok in results if not ok]
-    print(f"{len(results) - len(failed)}/{len(results)} checks passed" + (f"; failed: {', '.join(failed)}" if failed else ""))
-    return 1 if failed else 0
+    return summary("checks")
 
 
 def run_checks(server, quill, feedback_db, tmp):

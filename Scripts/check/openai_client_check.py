@@ -21,29 +21,11 @@ import openai
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from quill_server import ROOT, QuillServer, default_model, default_quill  # noqa: E402
 from openai_tool_checks import run_tool_checks  # noqa: E402
+from check_support import check, expect, results, summary  # noqa: E402
 
 KEY = "sk-quill-check"
-results = []
 
 
-def check(name):
-    """Runs the decorated function now as one check: PASS, or FAIL with the assertion's reason."""
-    def run(fn):
-        start = time.time()
-        try:
-            detail = fn()
-            results.append((name, True))
-            print(f"PASS {name} ({time.time() - start:.1f} s){': ' + detail if detail else ''}", flush=True)
-        except Exception as e:  # noqa: BLE001 - every failure is reported, none stops the run
-            results.append((name, False))
-            print(f"FAIL {name}: {type(e).__name__}: {e}", flush=True)
-        return fn
-    return run
-
-
-def expect(condition, message):
-    if not condition:
-        raise AssertionError(message)
 
 
 def raw_sse(base_url, path, body, headers=None):
@@ -93,9 +75,7 @@ def main():
                 if not s.alive():
                     print(f"FAIL {s.name} server died; its last stderr lines:\n  " + "\n  ".join(s.log[-15:]))
                     results.append((f"{s.name} server alive", False))
-    failed = [n for n, ok in results if not ok]
-    print(f"{len(results) - len(failed)}/{len(results)} checks passed" + (f"; failed: {', '.join(failed)}" if failed else ""))
-    return 1 if failed else 0
+    return summary("checks")
 
 
 def run_checks(server, strict, embedder, legacy_python):

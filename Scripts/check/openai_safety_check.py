@@ -13,13 +13,13 @@ import json
 import os
 import sys
 import tempfile
-import time
 import urllib.request
 
 import openai
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from quill_server import QuillServer, default_model, default_quill  # noqa: E402
+from check_support import check, expect, summary  # noqa: E402
 
 POLICY = {
     "name": "check-policy",
@@ -31,26 +31,8 @@ POLICY = {
         "xs": {"action": "block", "patterns": ["x{12}"], "applies_to": ["output"]},
     },
 }
-results = []
 
 
-def check(name):
-    def run(fn):
-        start = time.time()
-        try:
-            detail = fn()
-            results.append(True)
-            print(f"PASS {name} ({time.time() - start:.1f} s){': ' + detail if detail else ''}", flush=True)
-        except Exception as e:  # noqa: BLE001 - every failure is reported
-            results.append(False)
-            print(f"FAIL {name}: {type(e).__name__}: {e}", flush=True)
-        return fn
-    return run
-
-
-def expect(condition, message):
-    if not condition:
-        raise AssertionError(message)
 
 
 def main():
@@ -67,8 +49,7 @@ def main():
             run_checks(server.base_url)
     finally:
         os.unlink(policy_path)
-    print(f"{sum(results)}/{len(results)} safety checks passed")
-    sys.exit(0 if all(results) else 1)
+    sys.exit(summary("safety checks"))
 
 
 def run_checks(base_url):

@@ -23,27 +23,10 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "serve"))
 from quill_server import default_model, default_quill  # noqa: E402
 from replicas import ReplicaSet  # noqa: E402
-
-results = []
-
-
-def check(name):
-    def run(fn):
-        start = time.time()
-        try:
-            detail = fn()
-            results.append(True)
-            print(f"PASS {name} ({time.time() - start:.1f} s){': ' + detail if detail else ''}", flush=True)
-        except Exception as e:  # noqa: BLE001 - every failure is reported, none stops the run
-            results.append(False)
-            print(f"FAIL {name}: {type(e).__name__}: {e}", flush=True)
-        return fn
-    return run
+from check_support import check, expect, summary  # noqa: E402
 
 
-def expect(condition, message):
-    if not condition:
-        raise AssertionError(message)
+
 
 
 def ask(client, text, session=None, max_tokens=8):
@@ -140,9 +123,7 @@ def main():
                 expect(h.status == 200, "/health through nginx failed")
             return f"client saw {outcome['error']} {waited:.2f} s after the kill; retry on replica 1"
 
-    failed = results.count(False)
-    print(f"{len(results) - failed}/{len(results)} replica checks passed")
-    sys.exit(1 if failed else 0)
+    sys.exit(summary("replica checks"))
 
 
 if __name__ == "__main__":
