@@ -114,15 +114,7 @@ struct FinetuneCommand: ParsableCommand {
             }
             print("fine-tuning \(trainer.model.modelType), \(trainer.model.parameterCount) parameters, step \(trainer.state.step) → \(c.maxSteps)")
             if trainer.state.step == 0 { print(String(format: "held-out loss before: %.4f", try trainer.evaluate())) }
-            var bar = ProgressBar(total: c.maxSteps)
-            try trainer.run { p in
-                let detail = String(format: "loss %.4f  lr %.2e  %.0f tok/s  ETA %@", p.loss, p.learningRate,
-                                    p.tokensPerSecond, ProgressBar.duration(p.etaSeconds))
-                bar.update(p.step, detail, force: p.validationLoss != nil)
-                if let v = p.validationLoss {
-                    FileHandle.standardError.write(Data(String(format: "\nstep %d: held-out loss %.4f\n", p.step, v).utf8))
-                }
-            }
+            try trainer.runShowingProgress(heldOut: "held-out")
             let last = trainer.state.validationLosses.last.map { String(format: "%.4f", $0.loss) } ?? "n/a"
             let saved = trainer.adapters.isEmpty ? "model and checkpoints" : "PEFT adapter (adapter_config.json, adapter_model.safetensors)"
             print("done: step \(trainer.state.step), held-out loss \(last); \(saved) in \(output)")

@@ -87,15 +87,7 @@ struct TrainCommand: ParsableCommand {
             guard communicator.isRoot else { return try trainer.run() }
             let ranks = communicator.size > 1 ? ", \(communicator.size) ranks × batch \(c.batchSize / communicator.size)" : ""
             print("training \(trainer.model.modelType), \(trainer.model.parameterCount) parameters, step \(trainer.state.step) → \(c.maxSteps)\(ranks)")
-            var bar = ProgressBar(total: c.maxSteps)
-            try trainer.run { p in
-                let detail = String(format: "loss %.4f  lr %.2e  %.0f tok/s  ETA %@", p.loss, p.learningRate,
-                                    p.tokensPerSecond, ProgressBar.duration(p.etaSeconds))
-                bar.update(p.step, detail, force: p.validationLoss != nil)
-                if let v = p.validationLoss {
-                    FileHandle.standardError.write(Data(String(format: "\nstep %d: val loss %.4f\n", p.step, v).utf8))
-                }
-            }
+            try trainer.runShowingProgress(heldOut: "val")
             if let export {
                 try trainer.model.save(directory: URL(fileURLWithPath: export), dtype: dtype)
                 print("exported \(exportDtype) model to \(export)")
